@@ -1,0 +1,44 @@
+/*
+ * conn.h - serve one connection from first byte to close: receive, frame,
+ * answer, time out, log.  Runs in a worker thread; owns the drain signal
+ * that wakes workers waiting on idle clients at shutdown.
+ */
+#ifndef SOCKD_CONN_H
+#define SOCKD_CONN_H
+
+#include <stdint.h>
+
+#include "config.h"
+#include "framing.h"
+#include "queue.h"
+
+enum close_reason {
+	CLOSE_PEER,		/* "peer closed" */
+	CLOSE_TIMEOUT,		/* "time out" */
+	CLOSE_RESET,		/* "reset" */
+	CLOSE_TOO_LONG,		/* "line too long" */
+	CLOSE_BUSY,		/* "busy" */
+	CLOSE_SHUTDOWN,		/* "shutdown" */
+	CLOSE_ERROR,		/* "error" */
+};
+
+/* Per-connection totals for the closing log line. */
+struct conn_totals {
+	uint64_t messages, bytes_in, bytes_out;
+};
+
+/* Create the drain signal; -1 on failure. */
+int conn_init(void);
+/*
+ * Begin the graceful drain: every worker stops waiting on idle clients,
+ * and nothing is served past deadline_ms (monotonic).
+ */
+void conn_drain_begin(int64_t deadline_ms);
+/* Serve the connection in item with the worker's framer, then close it. */
+void conn_serve(const struct queue_item *item, struct framer *f,
+    const struct settings *s);
+/* Log the one line that records a closed connection. */
+void conn_log_closed(const struct queue_item *item, enum close_reason reason,
+    const struct conn_totals *totals, int errnum);
+
+#endif

@@ -1,0 +1,171 @@
+/*
+ * log.c - log lines and fatal errors.  Owns the log level and the log
+ * descriptor; formats each line (time, level, text) into one buffer and
+ * writes it with one write(2), so lines from different threads never mix.
+ */
+#include "build-config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* Large enough for a get value line with the largest --log-max, escaped. */
+#define LOG_LINE_MAX 20480
+
+atomic_int log_current_level = LOG_LEVEL_INFO;
+static atomic_int log_fd = 2;
+
+static const char *const level_names[] = {
+	"error", "warning", "notice", "info", "debug",
+};
+
+/* Parse a level name; -1 if it is not one. */
+int
+log_level_parse(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof level_names / sizeof level_names[0]; i++)
+		if (strcmp(name, level_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The name of a level. */
+const char *
+log_level_name(enum log_level level)
+{
+	return level_names[level];
+}
+
+/* Set the level below which lines are dropped. */
+void
+log_set_level(enum log_level level)
+{
+	atomic_store(&log_current_level, (int)level);
+}
+
+/* Send log lines to this descriptor. */
+void
+log_set_fd(int fd)
+{
+	atomic_store(&log_fd, fd);
+}
+
+/* Write the whole buffer, retrying after signals and short writes. */
+static void
+log_write(const char *buf, size_t len)
+{
+	int fd = atomic_load(&log_fd);
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;	/* nowhere left to complain to */
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Format and write one line: time, level, text and optional error string. */
+static void
+log_vline(enum log_level level, int errnum, const char *fmt, va_list ap)
+{
+	char line[LOG_LINE_MAX];
+	struct timeval tv;
+	struct tm tm;
+	size_t len, room = sizeof line - 1;	/* keep one byte for '\n' */
+	int n;
+
+	gettimeofday(&tv, NULL);
+	gmtime_r(&tv.tv_sec, &tm);
+	len = strftime(line, room, "%Y-%m-%dT%H:%M:%S", &tm);
+	n = snprintf(line + len, room - len, ".%03dZ %s: ",
+	    (int)(tv.tv_usec / 1000), level_names[level]);
+	if (n > 0)
+		len += (size_t)n;
+	n = vsnprintf(line + len, room - len, fmt, ap);
+	if (n > 0)
+		len += (size_t)n < room - len ? (size_t)n : room - len - 1;
+	if (errnum != 0 && len < room) {
+		n = snprintf(line + len, room - len, ": %s", strerror(errnum));
+		if (n > 0)
+			len += (size_t)n < room - len ? (size_t)n : room - len - 1;
+	}
+	line[len++] = '\n';
+	log_write(line, len);
+}
+
+/* Log a line at the given level. */
+void
+log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log_enabled(level))
+		return;
+	va_start(ap, fmt);
+	log_vline(level, 0, fmt, ap);
+	va_end(ap);
+}
+
+#define LOG_FUNCTION(name, level, with_errno)				\
+void									\
+name(const char *fmt, ...)						\
+{									\
+	int saved_errno = errno;					\
+	va_list ap;							\
+									\
+	if (!log_enabled(level))					\
+		return;							\
+	va_start(ap, fmt);						\
+	log_vline(level, (with_errno) ? saved_errno : 0, fmt, ap);	\
+	va_end(ap);							\
+	errno = saved_errno;						\
+}
+
+/* Log a warning with the error string of errno appended. */
+LOG_FUNCTION(log_warn, LOG_LEVEL_WARNING, 1)
+/* Log a warning. */
+LOG_FUNCTION(log_warnx, LOG_LEVEL_WARNING, 0)
+/* Log a notice. */
+LOG_FUNCTION(log_notice, LOG_LEVEL_NOTICE, 0)
+/* Log a connection event. */
+LOG_FUNCTION(log_info, LOG_LEVEL_INFO, 0)
+/* Log a trace line. */
+LOG_FUNCTION(log_debug, LOG_LEVEL_DEBUG, 0)
+
+/* Log an error with the error string of errno, then exit with status. */
+void
+fatal(int status, const char *fmt, ...)
+{
+	int saved_errno = errno;
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_LEVEL_ERROR, saved_errno, fmt, ap);
+	va_end(ap);
+	exit(status);
+}
+
+/* Log an error, then exit with status. */
+void
+fatalx(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_LEVEL_ERROR, 0, fmt, ap);
+	va_end(ap);
+	exit(status);
+}

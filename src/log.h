@@ -1,0 +1,58 @@
+/*
+ * log.h - the one place sockd writes log lines and fatal errors.
+ * Every line goes out in one write(2), so threads never interleave.
+ */
+#ifndef SOCKD_LOG_H
+#define SOCKD_LOG_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdnoreturn.h>
+
+enum log_level {
+	LOG_LEVEL_ERROR,
+	LOG_LEVEL_WARNING,
+	LOG_LEVEL_NOTICE,
+	LOG_LEVEL_INFO,
+	LOG_LEVEL_DEBUG,
+};
+
+extern atomic_int log_current_level;
+
+/* True when lines of this level are written: test it before costly work. */
+static inline bool
+log_enabled(enum log_level level)
+{
+	return (int)level <= atomic_load_explicit(&log_current_level,
+	    memory_order_relaxed);
+}
+
+/* Parse a level name; -1 if it is not one. */
+int log_level_parse(const char *name);
+/* The name of a level. */
+const char *log_level_name(enum log_level level);
+/* Set the level below which lines are dropped. */
+void log_set_level(enum log_level level);
+/* Send log lines to this descriptor (stderr by default). */
+void log_set_fd(int fd);
+
+#define LOG_PRINTF(f, a) __attribute__((format(printf, f, a)))
+
+/* Log a line at the given level. */
+void log_msg(enum log_level level, const char *fmt, ...) LOG_PRINTF(2, 3);
+/* Log a warning with the error string of errno appended. */
+void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
+/* Log a warning. */
+void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
+/* Log a notice: start, stop, reload, counters. */
+void log_notice(const char *fmt, ...) LOG_PRINTF(1, 2);
+/* Log a connection event. */
+void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
+/* Log a trace line for developers. */
+void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
+/* Log an error with the error string of errno, then exit with status. */
+noreturn void fatal(int status, const char *fmt, ...) LOG_PRINTF(2, 3);
+/* Log an error, then exit with status. */
+noreturn void fatalx(int status, const char *fmt, ...) LOG_PRINTF(2, 3);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * net.h - address parsing and socket helpers.  Parsing is pure; the
+ * helpers each do one thing and report failures as text naming the
+ * address and the cause, for the caller to print.
+ */
+#ifndef SOCKD_NET_H
+#define SOCKD_NET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#define NET_HOST_MAX 256
+#define NET_ERR_MAX 512
+
+struct listen_addr {
+	char host[NET_HOST_MAX];	/* empty: every address (wildcard) */
+	unsigned port;
+};
+
+/*
+ * Parse "ADDR[:PORT]": "127.0.0.1:8001", "[::1]:8001", "::1", "localhost",
+ * "*:8001".  A missing port is default_port.  Returns -1 with a message
+ * in err on a bad port or bracket.
+ */
+int net_parse_listen(const char *spec, unsigned default_port,
+    struct listen_addr *addr, char *err, size_t errsz);
+
+/* Format a socket address as ADDR:PORT, IPv6 in brackets. */
+void net_format_addr(const struct sockaddr *sa, socklen_t len, char *out,
+    size_t outsz);
+
+/*
+ * Bind and listen on every address the listen_addr resolves to, appending
+ * the descriptors to fds (at most max in all, *nfds counts them).
+ * Returns 0, or -1 with err filled ("bind 127.0.0.1:8001: Address already
+ * in use").
+ */
+int net_listen(const struct listen_addr *addr, int backlog, int *fds,
+    size_t max, size_t *nfds, char *err, size_t errsz);
+
+/* Send all of buf within timeout_ms without SIGPIPE; -1 with errno set. */
+int net_send_all(int fd, const char *buf, size_t len, int timeout_ms);
+
+/*
+ * Close without destroying answers the peer has not read yet: send our
+ * FIN, then read and discard what the peer still sends for up to
+ * linger_ms, so close() does not turn unread input into a reset.
+ */
+void net_close_lingering(int fd, int linger_ms);
+
+#endif

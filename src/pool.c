@@ -1,0 +1,105 @@
+/*
+ * pool.c - the worker threads.  Owns the threads and each worker's framer
+ * buffers, which live as long as the worker so serving a connection
+ * allocates nothing once the buffers have grown to fit.
+ */
+#include "build-config.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conn.h"
+#include "framing.h"
+#include "log.h"
+#include "pool.h"
+#include "signals.h"
+
+/*
+ * A worker needs little stack: the deepest path is one escaped log line
+ * (about 40 KiB with the largest --log-max).  The default 8 MiB would
+ * reserve gigabytes of address space for a large pool.
+ */
+#define WORKER_STACK_SIZE (256 * 1024)
+
+struct worker {
+	pthread_t thread;
+	unsigned id;
+	struct queue *queue;
+	const struct settings *settings;
+	struct framer framer;
+};
+
+static struct worker *workers;
+static unsigned nstarted;
+
+/* A worker's life: take a connection, serve it, repeat until closed. */
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct queue_item item;
+
+	while (queue_pop(w->queue, &item)) {
+		log_debug("%s: taken by worker %u", item.peer, w->id);
+		conn_serve(&item, &w->framer, w->settings);
+	}
+	framer_free(&w->framer);
+	return NULL;
+}
+
+/* Start the workers; -1 with errno set if any could not start. */
+int
+pool_start(struct queue *q, const struct settings *s, unsigned nworkers)
+{
+	pthread_attr_t attr;
+	sigset_t old_mask;
+	int rc;
+
+	workers = calloc(nworkers, sizeof *workers);
+	if (workers == NULL)
+		return -1;
+	if ((rc = pthread_attr_init(&attr)) != 0 ||
+	    (rc = pthread_attr_setstacksize(&attr, WORKER_STACK_SIZE)) != 0) {
+		errno = rc;
+		return -1;
+	}
+	/* Threads inherit the mask: workers never run a signal handler. */
+	signals_block(&old_mask);
+	for (nstarted = 0; nstarted < nworkers; nstarted++) {
+		struct worker *w = &workers[nstarted];
+
+		w->id = nstarted;
+		w->queue = q;
+		w->settings = s;
+		framer_init(&w->framer);
+		rc = pthread_create(&w->thread, &attr, worker_main, w);
+		if (rc != 0)
+			break;
+	}
+	signals_restore(&old_mask);
+	pthread_attr_destroy(&attr);
+	if (rc != 0) {
+		/* Let the started ones exit before reporting. */
+		queue_close(q);
+		pool_join();
+		errno = rc;
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait for every worker to finish. */
+void
+pool_join(void)
+{
+	unsigned i;
+
+	for (i = 0; i < nstarted; i++)
+		pthread_join(workers[i].thread, NULL);
+	free(workers);
+	workers = NULL;
+	nstarted = 0;
+}

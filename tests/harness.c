@@ -1,0 +1,449 @@
+/*
+ * harness.c - processes and sockets for the integration tests.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define START_TIMEOUT_MS 10000
+
+/* Milliseconds on the monotonic clock. */
+gint64
+now_ms(void)
+{
+	return g_get_monotonic_time() / 1000;
+}
+
+/* Path of a built program from the environment. */
+const char *
+harness_program(const char *env_name)
+{
+	const char *path = g_getenv(env_name);
+
+	if (path == NULL)
+		g_error("%s is not set: run the tests with make check", env_name);
+	return path;
+}
+
+/* Collect the server's stderr until it closes. */
+static void *
+log_reader(void *arg)
+{
+	struct server *srv = arg;
+	char buf[4096];
+	ssize_t n;
+
+	for (;;) {
+		n = read(srv->log_fd, buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		pthread_mutex_lock(&srv->lock);
+		if (n <= 0)
+			srv->log_eof = true;
+		else
+			g_string_append_len(srv->log, buf, n);
+		pthread_cond_broadcast(&srv->grew);
+		pthread_mutex_unlock(&srv->lock);
+		if (n <= 0)
+			return NULL;
+	}
+}
+
+/* Turn a millisecond deadline on the monotonic clock into a timespec. */
+static struct timespec
+abs_deadline(int timeout_ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += timeout_ms / 1000;
+	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	return ts;
+}
+
+/* Wait until the log contains needle. */
+bool
+server_wait_log(struct server *srv, const char *needle, int timeout_ms)
+{
+	struct timespec deadline = abs_deadline(timeout_ms);
+	bool found;
+
+	pthread_mutex_lock(&srv->lock);
+	while (!(found = strstr(srv->log->str, needle) != NULL) &&
+	    !srv->log_eof) {
+		if (pthread_cond_timedwait(&srv->grew, &srv->lock,
+		    &deadline) == ETIMEDOUT)
+			break;
+	}
+	found = strstr(srv->log->str, needle) != NULL;
+	if (!found)
+		g_test_message("log has no '%s' after %d ms; log:\n%s", needle,
+		    timeout_ms, srv->log->str);
+	pthread_mutex_unlock(&srv->lock);
+	return found;
+}
+
+/* Count the occurrences of needle in the log so far. */
+unsigned
+server_log_count(struct server *srv, const char *needle)
+{
+	unsigned count = 0;
+	const char *p;
+
+	pthread_mutex_lock(&srv->lock);
+	for (p = srv->log->str; (p = strstr(p, needle)) != NULL; p++)
+		count++;
+	pthread_mutex_unlock(&srv->lock);
+	return count;
+}
+
+/* Fork and exec args with stdin/stdout/stderr on the given fds. */
+static pid_t
+spawn(const char *const *args, int in_fd, int out_fd, int err_fd,
+    int nofile_limit)
+{
+	struct rlimit rl;
+	pid_t pid = fork();
+
+	g_assert_cmpint(pid, >=, 0);
+	if (pid > 0)
+		return pid;
+	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
+		_exit(127);
+	if (nofile_limit > 0) {
+		rl.rlim_cur = rl.rlim_max = (rlim_t)nofile_limit;
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			_exit(127);
+	}
+	execv(args[0], (char *const *)args);
+	_exit(127);
+}
+
+/* Start sockd with an argument vector; see harness.h. */
+struct server *
+server_startv(const char *const *args, int nofile_limit)
+{
+	struct server *srv = g_new0(struct server, 1);
+	pthread_condattr_t cattr;
+	const char *p;
+	int pipefd[2], devnull;
+
+	g_assert_cmpint(pipe2(pipefd, O_CLOEXEC), ==, 0);
+	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	g_assert_cmpint(devnull, >=, 0);
+	srv->pid = spawn(args, devnull, devnull, pipefd[1], nofile_limit);
+	close(pipefd[1]);
+	close(devnull);
+	srv->log_fd = pipefd[0];
+	srv->log = g_string_new(NULL);
+	pthread_mutex_init(&srv->lock, NULL);
+	/* Deadlines are on the monotonic clock, immune to clock changes. */
+	pthread_condattr_init(&cattr);
+	pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC);
+	pthread_cond_init(&srv->grew, &cattr);
+	pthread_condattr_destroy(&cattr);
+	g_assert_cmpint(pthread_create(&srv->reader, NULL, log_reader, srv),
+	    ==, 0);
+	g_assert_true(server_wait_log(srv, "listening on ", START_TIMEOUT_MS));
+	pthread_mutex_lock(&srv->lock);
+	p = strstr(srv->log->str, "listening on ");
+	p = strchr(p, '\n') ? p : NULL;
+	g_assert_nonnull(p);
+	/* The port follows the last ':' of the first listening line. */
+	while (*p != '\n')
+		p++;
+	while (p[-1] != ':')
+		p--;
+	srv->port = atoi(p);
+	pthread_mutex_unlock(&srv->lock);
+	g_assert_cmpint(srv->port, >, 0);
+	return srv;
+}
+
+/* Start sockd with NULL-terminated arguments plus --port 0. */
+struct server *
+server_start(const char *arg, ...)
+{
+	GPtrArray *args = g_ptr_array_new();
+	struct server *srv;
+	bool has_port = false;
+	const char *a;
+	va_list ap;
+
+	g_ptr_array_add(args, (gpointer)harness_program("SOCKD"));
+	va_start(ap, arg);
+	for (a = arg; a != NULL; a = va_arg(ap, const char *)) {
+		if (strcmp(a, "--port") == 0 || strcmp(a, "-p") == 0)
+			has_port = true;
+		g_ptr_array_add(args, (gpointer)a);
+	}
+	va_end(ap);
+	if (!has_port) {
+		g_ptr_array_add(args, (gpointer)"--port");
+		g_ptr_array_add(args, (gpointer)"0");
+	}
+	g_ptr_array_add(args, NULL);
+	srv = server_startv((const char *const *)args->pdata, 0);
+	g_ptr_array_free(args, TRUE);
+	return srv;
+}
+
+/* Send a signal to the server. */
+void
+server_signal(struct server *srv, int signo)
+{
+	g_assert_cmpint(kill(srv->pid, signo), ==, 0);
+}
+
+/* Wait for a child to exit within timeout_ms; status or -1 (killed). */
+static int
+wait_child(pid_t pid, int timeout_ms)
+{
+	gint64 deadline = now_ms() + timeout_ms;
+	int status;
+	pid_t rc;
+
+	/* No portable way to poll() a child: check every 5 ms. */
+	while ((rc = waitpid(pid, &status, WNOHANG)) == 0 &&
+	    now_ms() < deadline)
+		g_usleep(5000);
+	if (rc == 0) {
+		kill(pid, SIGKILL);
+		waitpid(pid, &status, 0);
+		return -1;
+	}
+	g_assert_cmpint(rc, ==, pid);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return WEXITSTATUS(status);
+}
+
+/* Wait for the server to exit. */
+int
+server_wait_exit(struct server *srv, int timeout_ms)
+{
+	int status;
+
+	if (srv->pid <= 0)
+		return -1;
+	status = wait_child(srv->pid, timeout_ms);
+	srv->pid = 0;
+	return status;
+}
+
+/* Free a server that has exited. */
+void
+server_free(struct server *srv)
+{
+	if (srv->pid > 0)
+		server_wait_exit(srv, 1);
+	pthread_join(srv->reader, NULL);
+	close(srv->log_fd);
+	g_string_free(srv->log, TRUE);
+	pthread_mutex_destroy(&srv->lock);
+	pthread_cond_destroy(&srv->grew);
+	g_free(srv);
+}
+
+/* Stop with SIGTERM, assert a clean exit, free everything. */
+void
+server_stop(struct server *srv)
+{
+	int status;
+
+	server_signal(srv, SIGTERM);
+	status = server_wait_exit(srv, 15000);
+	if (status != 0) {
+		pthread_mutex_lock(&srv->lock);
+		g_test_message("sockd log:\n%s", srv->log->str);
+		pthread_mutex_unlock(&srv->lock);
+	}
+	g_assert_cmpint(status, ==, 0);
+	server_free(srv);
+}
+
+/* Read a whole pipe into a string until EOF. */
+static void *
+slurp(void *arg)
+{
+	int fd = GPOINTER_TO_INT(arg);
+	GString *s = g_string_new(NULL);
+	char buf[4096];
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof buf)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			break;
+		g_string_append_len(s, buf, n);
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* Run a program to completion; see harness.h. */
+int
+run_program(const char *const *args, const char *input, char **out,
+    char **err, int timeout_ms)
+{
+	int in[2], o[2], e[2], status;
+	pthread_t to, te;
+	void *text;
+	pid_t pid;
+
+	g_assert_cmpint(pipe2(in, O_CLOEXEC), ==, 0);
+	g_assert_cmpint(pipe2(o, O_CLOEXEC), ==, 0);
+	g_assert_cmpint(pipe2(e, O_CLOEXEC), ==, 0);
+	pid = spawn(args, in[0], o[1], e[1], 0);
+	close(in[0]);
+	close(o[1]);
+	close(e[1]);
+	pthread_create(&to, NULL, slurp, GINT_TO_POINTER(o[0]));
+	pthread_create(&te, NULL, slurp, GINT_TO_POINTER(e[0]));
+	if (input != NULL) {
+		signal(SIGPIPE, SIG_IGN);
+		if (write(in[1], input, strlen(input)) < 0)
+			g_test_message("write to child: %s", g_strerror(errno));
+	}
+	close(in[1]);
+	status = wait_child(pid, timeout_ms);
+	pthread_join(to, &text);
+	if (out != NULL)
+		*out = text;
+	else
+		g_free(text);
+	pthread_join(te, &text);
+	if (err != NULL)
+		*err = text;
+	else
+		g_free(text);
+	close(o[0]);
+	close(e[0]);
+	return status;
+}
+
+/* Connect to host:port over TCP, asserting success. */
+int
+tcp_connect(const char *host, int port)
+{
+	struct addrinfo hints = { 0 }, *ai;
+	char service[16];
+	int fd;
+
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV;
+	g_snprintf(service, sizeof service, "%d", port);
+	g_assert_cmpint(getaddrinfo(host, service, &hints, &ai), ==, 0);
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	g_assert_cmpint(fd, >=, 0);
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) < 0)
+		g_error("connect %s:%d: %s", host, port, g_strerror(errno));
+	freeaddrinfo(ai);
+	return fd;
+}
+
+/* Send all bytes, asserting success. */
+void
+tcp_send(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(fd, p, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			g_error("send: %s", g_strerror(errno));
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Send a C string. */
+void
+tcp_send_str(int fd, const char *text)
+{
+	tcp_send(fd, text, strlen(text));
+}
+
+/* Read until want bytes, EOF or the timeout. */
+char *
+tcp_recv(int fd, size_t want, int timeout_ms, size_t *len)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	gint64 deadline = now_ms() + timeout_ms;
+	char *buf = g_malloc0(want + 1);
+	size_t got = 0;
+	ssize_t n;
+	int left;
+
+	while (got < want) {
+		left = (int)(deadline - now_ms());
+		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			break;
+		n = recv(fd, buf + got, want - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (len != NULL)
+		*len = got;
+	return buf;
+}
+
+/* True when the peer closes within timeout_ms. */
+bool
+tcp_wait_closed(int fd, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
+	gint64 deadline = now_ms() + timeout_ms;
+	char buf[4096];
+	ssize_t n;
+	int left;
+
+	for (;;) {
+		left = (int)(deadline - now_ms());
+		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+			return false;
+		n = recv(fd, buf, sizeof buf, 0);
+		if (n == 0 || (n < 0 && errno == ECONNRESET))
+			return true;
+	}
+}
+
+/* A loopback port nothing listens on (bound, then released). */
+int
+unused_port(void)
+{
+	struct sockaddr_in sin = { 0 };
+	socklen_t len = sizeof sin;
+	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	g_assert_cmpint(bind(fd, (struct sockaddr *)&sin, sizeof sin), ==, 0);
+	g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sin, &len), ==, 0);
+	port = ntohs(sin.sin_port);
+	close(fd);
+	return port;
+}

@@ -1,0 +1,76 @@
+/*
+ * harness.h - start the real sockd (or sockc) binary and talk to it over
+ * loopback sockets.  Waits are event-driven: a reader thread collects the
+ * server's log and wakes waiters when it grows; every wait has a deadline.
+ */
+#ifndef SOCKD_TEST_HARNESS_H
+#define SOCKD_TEST_HARNESS_H
+
+#include <glib.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct server {
+	pid_t pid;
+	int port;		/* from the first "listening on" line */
+	int log_fd;		/* read end of the server's stderr */
+	pthread_t reader;
+	pthread_mutex_t lock;
+	pthread_cond_t grew;
+	GString *log;
+	bool log_eof;
+};
+
+/* Path of a built program from the environment (SOCKD, SOCKC). */
+const char *harness_program(const char *env_name);
+
+/*
+ * Start sockd with the NULL-terminated arguments (plus "--port 0" unless
+ * the arguments name a port) and wait for its listening line.
+ */
+struct server *server_start(const char *arg, ...) G_GNUC_NULL_TERMINATED;
+/* Start with an argument vector and an optional file descriptor limit. */
+struct server *server_startv(const char *const *args, int nofile_limit);
+/* Wait until the log contains needle; false after timeout_ms. */
+bool server_wait_log(struct server *srv, const char *needle, int timeout_ms);
+/* Count the occurrences of needle in the log so far. */
+unsigned server_log_count(struct server *srv, const char *needle);
+/* Send a signal to the server. */
+void server_signal(struct server *srv, int signo);
+/*
+ * Wait for the server to exit; its exit status, or -1 after timeout_ms
+ * (the server is then killed).
+ */
+int server_wait_exit(struct server *srv, int timeout_ms);
+/* Stop with SIGTERM, assert a clean exit, free everything. */
+void server_stop(struct server *srv);
+/* Free a server that has exited. */
+void server_free(struct server *srv);
+
+/*
+ * Run a program to completion with stdin fed from input (may be NULL),
+ * collecting stdout and stderr; its exit status, -1 on time out.
+ */
+int run_program(const char *const *args, const char *input, char **out,
+    char **err, int timeout_ms);
+
+/* Connect to host:port over TCP, asserting success. */
+int tcp_connect(const char *host, int port);
+/* Send all bytes, asserting success. */
+void tcp_send(int fd, const void *buf, size_t len);
+/* Send a C string. */
+void tcp_send_str(int fd, const char *text);
+/*
+ * Read until want bytes arrived, EOF, or timeout_ms passed; returns what
+ * was read (g_free it) and its length in *len.
+ */
+char *tcp_recv(int fd, size_t want, int timeout_ms, size_t *len);
+/* True when the peer closes (EOF or reset) within timeout_ms. */
+bool tcp_wait_closed(int fd, int timeout_ms);
+/* A loopback port nothing listens on. */
+int unused_port(void);
+/* Milliseconds on the monotonic clock. */
+gint64 now_ms(void);
+
+#endif

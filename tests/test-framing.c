@@ -1,0 +1,315 @@
+/*
+ * test-framing.c - the framer: raw and line framing, split reads, CRLF,
+ * NUL bytes, --max-line and the final line at EOF.
+ */
+#include <glib.h>
+#include <string.h>
+
+#include "framing.h"
+
+struct collected {
+	GPtrArray *messages;	/* GBytes of each message seen */
+};
+
+static void
+collect(const char *msg, size_t len, void *arg)
+{
+	struct collected *c = arg;
+
+	g_ptr_array_add(c->messages, g_bytes_new(msg, len));
+}
+
+struct fixture {
+	struct framer framer;
+	struct reply_rules rules;
+	struct collected seen;
+	GString *answers;	/* every answer, in order */
+	enum framer_status status;
+};
+
+static void
+fixture_set_up(struct fixture *fx, gconstpointer data)
+{
+	framer_init(&fx->framer);
+	fx->rules.framing = FRAMING_LINE;
+	fx->rules.reply = "ok";
+	fx->rules.reply_len = 2;
+	fx->rules.echo = false;
+	fx->rules.max_line = 65536;
+	fx->seen.messages = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)g_bytes_unref);
+	fx->answers = g_string_new(NULL);
+}
+
+static void
+fixture_tear_down(struct fixture *fx, gconstpointer data)
+{
+	framer_free(&fx->framer);
+	g_ptr_array_free(fx->seen.messages, TRUE);
+	g_string_free(fx->answers, TRUE);
+}
+
+/* Feed bytes as one read, as conn.c does; returns the answers of it. */
+static const char *
+feed(struct fixture *fx, const char *bytes, size_t len)
+{
+	size_t room;
+	char *space = framer_space(&fx->framer, &room);
+
+	g_assert_nonnull(space);
+	g_assert_cmpuint(room, >=, len);
+	memcpy(space, bytes, len);
+	g_assert_cmpint(framer_input(&fx->framer, len, &fx->rules, collect,
+	    &fx->seen, &fx->status), ==, 0);
+	g_string_append_len(fx->answers, fx->framer.out, fx->framer.out_len);
+	return fx->answers->str;
+}
+
+static void
+feed_str(struct fixture *fx, const char *text)
+{
+	feed(fx, text, strlen(text));
+}
+
+static void
+eof(struct fixture *fx)
+{
+	g_assert_cmpint(framer_eof(&fx->framer, &fx->rules, collect,
+	    &fx->seen), ==, 0);
+	g_string_append_len(fx->answers, fx->framer.out, fx->framer.out_len);
+}
+
+static void
+assert_message(struct fixture *fx, guint i, const char *bytes, size_t len)
+{
+	GBytes *b;
+
+	g_assert_cmpuint(fx->seen.messages->len, >, i);
+	b = g_ptr_array_index(fx->seen.messages, i);
+	g_assert_cmpmem(g_bytes_get_data(b, NULL), g_bytes_get_size(b),
+	    bytes, len);
+}
+
+static void
+test_raw_one_read_one_answer(struct fixture *fx, gconstpointer data)
+{
+	fx->rules.framing = FRAMING_RAW;
+	feed_str(fx, "hello");
+	g_assert_cmpuint(fx->framer.out_len, ==, 2);
+	feed_str(fx, "two\nlines\n");
+	g_assert_cmpstr(fx->answers->str, ==, "okok");
+	g_assert_cmpuint(fx->seen.messages->len, ==, 2);
+	assert_message(fx, 1, "two\nlines\n", 10);
+	eof(fx);
+	g_assert_cmpstr(fx->answers->str, ==, "okok");
+}
+
+static void
+test_raw_echo(struct fixture *fx, gconstpointer data)
+{
+	fx->rules.framing = FRAMING_RAW;
+	fx->rules.echo = true;
+	feed(fx, "a\0b", 3);
+	g_assert_cmpmem(fx->answers->str, fx->answers->len, "a\0b", 3);
+}
+
+static void
+test_line_lf(struct fixture *fx, gconstpointer data)
+{
+	feed_str(fx, "hello\n");
+	g_assert_cmpstr(fx->answers->str, ==, "ok\n");
+	assert_message(fx, 0, "hello", 5);
+}
+
+static void
+test_line_crlf_mirrored(struct fixture *fx, gconstpointer data)
+{
+	feed_str(fx, "a\r\nb\nc\r\n");
+	g_assert_cmpstr(fx->answers->str, ==, "ok\r\nok\nok\r\n");
+	assert_message(fx, 0, "a", 1);
+	assert_message(fx, 1, "b", 1);
+	assert_message(fx, 2, "c", 1);
+}
+
+static void
+test_line_batched_in_one_output(struct fixture *fx, gconstpointer data)
+{
+	feed_str(fx, "1\n2\n3\n");
+	/* All three answers are in the output of one read. */
+	g_assert_cmpuint(fx->framer.out_len, ==, 9);
+	g_assert_cmpuint(fx->seen.messages->len, ==, 3);
+}
+
+static void
+test_line_split_across_reads(struct fixture *fx, gconstpointer data)
+{
+	feed_str(fx, "hel");
+	g_assert_cmpuint(fx->framer.out_len, ==, 0);
+	g_assert_cmpuint(fx->seen.messages->len, ==, 0);
+	feed_str(fx, "lo\r");
+	g_assert_cmpuint(fx->framer.out_len, ==, 0);
+	feed_str(fx, "\nwor");
+	g_assert_cmpstr(fx->answers->str, ==, "ok\r\n");
+	assert_message(fx, 0, "hello", 5);
+	feed_str(fx, "ld\n");
+	g_assert_cmpstr(fx->answers->str, ==, "ok\r\nok\n");
+	assert_message(fx, 1, "world", 5);
+}
+
+static void
+test_line_nul_bytes(struct fixture *fx, gconstpointer data)
+{
+	fx->rules.echo = true;
+	feed(fx, "a\0b\n\0\n", 6);
+	g_assert_cmpmem(fx->answers->str, fx->answers->len, "a\0b\n\0\n", 6);
+	assert_message(fx, 0, "a\0b", 3);
+	assert_message(fx, 1, "\0", 1);
+}
+
+static void
+test_line_empty_line(struct fixture *fx, gconstpointer data)
+{
+	feed_str(fx, "\n\r\n");
+	g_assert_cmpstr(fx->answers->str, ==, "ok\nok\r\n");
+	assert_message(fx, 0, "", 0);
+}
+
+static void
+test_line_echo_keeps_ending(struct fixture *fx, gconstpointer data)
+{
+	fx->rules.echo = true;
+	feed_str(fx, "ping\r\npong\n");
+	g_assert_cmpstr(fx->answers->str, ==, "ping\r\npong\n");
+}
+
+static void
+test_line_custom_reply(struct fixture *fx, gconstpointer data)
+{
+	fx->rules.reply = "+PONG";
+	fx->rules.reply_len = 5;
+	feed_str(fx, "PING\r\n");
+	g_assert_cmpstr(fx->answers->str, ==, "+PONG\r\n");
+}
+
+static void
+test_line_max_line_exact_fits(struct fixture *fx, gconstpointer data)
+{
+	fx->rules.max_line = 4;
+	feed_str(fx, "abcd\r");
+	g_assert_cmpint(fx->status, ==, FRAMER_OK);
+	feed_str(fx, "\nabcd\n");
+	g_assert_cmpint(fx->status, ==, FRAMER_OK);
+	g_assert_cmpstr(fx->answers->str, ==, "ok\r\nok\n");
+}
+
+static void
+test_line_max_line_complete_line(struct fixture *fx, gconstpointer data)
+{
+	fx->rules.max_line = 4;
+	feed_str(fx, "ok\nabcde\nnever\n");
+	g_assert_cmpint(fx->status, ==, FRAMER_LINE_TOO_LONG);
+	/* The lines before are answered; nothing of the long one is. */
+	g_assert_cmpstr(fx->answers->str, ==, "ok\n" FRAMER_LINE_TOO_LONG_TEXT);
+	g_assert_cmpuint(fx->seen.messages->len, ==, 1);
+}
+
+static void
+test_line_max_line_partial(struct fixture *fx, gconstpointer data)
+{
+	fx->rules.max_line = 4;
+	feed_str(fx, "abc");
+	g_assert_cmpint(fx->status, ==, FRAMER_OK);
+	feed_str(fx, "de");
+	g_assert_cmpint(fx->status, ==, FRAMER_LINE_TOO_LONG);
+	g_assert_cmpstr(fx->answers->str, ==, FRAMER_LINE_TOO_LONG_TEXT);
+	g_assert_cmpuint(fx->seen.messages->len, ==, 0);
+}
+
+static void
+test_line_long_line_grows_buffer(struct fixture *fx, gconstpointer data)
+{
+	GString *line = g_string_new(NULL);
+	size_t i;
+
+	/* A 100 KB line arrives in many reads and is one message. */
+	for (i = 0; i < 100000; i++)
+		g_string_append_c(line, 'a' + (char)(i % 26));
+	fx->rules.max_line = 200000;
+	for (i = 0; i < line->len; i += 7000)
+		feed(fx, line->str + i, MIN(7000, line->len - i));
+	feed_str(fx, "\n");
+	g_assert_cmpstr(fx->answers->str, ==, "ok\n");
+	assert_message(fx, 0, line->str, line->len);
+	g_string_free(line, TRUE);
+}
+
+static void
+test_line_eof_answers_last_line(struct fixture *fx, gconstpointer data)
+{
+	feed_str(fx, "one\nlast");
+	eof(fx);
+	g_assert_cmpstr(fx->answers->str, ==, "ok\nok\n");
+	assert_message(fx, 1, "last", 4);
+}
+
+static void
+test_line_eof_after_cr(struct fixture *fx, gconstpointer data)
+{
+	feed_str(fx, "last\r");
+	eof(fx);
+	g_assert_cmpstr(fx->answers->str, ==, "ok\r\n");
+	assert_message(fx, 0, "last", 4);
+}
+
+static void
+test_line_eof_nothing_pending(struct fixture *fx, gconstpointer data)
+{
+	feed_str(fx, "one\n");
+	eof(fx);
+	g_assert_cmpstr(fx->answers->str, ==, "ok\n");
+	g_assert_cmpuint(fx->seen.messages->len, ==, 1);
+}
+
+static void
+test_reset_forgets_partial(struct fixture *fx, gconstpointer data)
+{
+	feed_str(fx, "half");
+	framer_reset(&fx->framer);
+	feed_str(fx, "new\n");
+	assert_message(fx, 0, "new", 3);
+}
+
+#define ADD(path, fn) \
+	g_test_add(path, struct fixture, NULL, fixture_set_up, fn, \
+	    fixture_tear_down)
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	ADD("/framing/raw/one-read-one-answer", test_raw_one_read_one_answer);
+	ADD("/framing/raw/echo", test_raw_echo);
+	ADD("/framing/line/lf", test_line_lf);
+	ADD("/framing/line/crlf-mirrored", test_line_crlf_mirrored);
+	ADD("/framing/line/batched-in-one-output",
+	    test_line_batched_in_one_output);
+	ADD("/framing/line/split-across-reads", test_line_split_across_reads);
+	ADD("/framing/line/nul-bytes", test_line_nul_bytes);
+	ADD("/framing/line/empty-line", test_line_empty_line);
+	ADD("/framing/line/echo-keeps-ending", test_line_echo_keeps_ending);
+	ADD("/framing/line/custom-reply", test_line_custom_reply);
+	ADD("/framing/line/max-line-exact-fits",
+	    test_line_max_line_exact_fits);
+	ADD("/framing/line/max-line-complete-line",
+	    test_line_max_line_complete_line);
+	ADD("/framing/line/max-line-partial", test_line_max_line_partial);
+	ADD("/framing/line/long-line-grows-buffer",
+	    test_line_long_line_grows_buffer);
+	ADD("/framing/line/eof-answers-last-line",
+	    test_line_eof_answers_last_line);
+	ADD("/framing/line/eof-after-cr", test_line_eof_after_cr);
+	ADD("/framing/line/eof-nothing-pending",
+	    test_line_eof_nothing_pending);
+	ADD("/framing/reset-forgets-partial", test_reset_forgets_partial);
+	return g_test_run();
+}

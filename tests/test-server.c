@@ -1,0 +1,520 @@
+/*
+ * test-server.c - the real sockd binary over loopback sockets: the
+ * tutorial's exchange, framings, timeouts, the pool and queue under load,
+ * shutdown, and the exit statuses of bad starts.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glib.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define WAIT_MS 10000
+
+/* Send text and assert the exact answer. */
+static void
+assert_exchange(int fd, const char *send_text, const char *answer)
+{
+	size_t len;
+	char *got;
+
+	tcp_send_str(fd, send_text);
+	got = tcp_recv(fd, strlen(answer), WAIT_MS, &len);
+	g_assert_cmpstr(got, ==, answer);
+	g_free(got);
+}
+
+static void
+test_tutorial_exchange(void)
+{
+	struct server *srv = server_start(NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port);
+
+	assert_exchange(fd, "hello", "ok");
+	g_assert_true(server_wait_log(srv, "get value hello\n", WAIT_MS));
+	assert_exchange(fd, "again", "ok");
+	close(fd);
+	g_assert_true(server_wait_log(srv, "closed (peer closed): 2 messages, "
+	    "10 bytes in, 4 bytes out", WAIT_MS));
+	server_stop(srv);
+}
+
+static void
+test_line_crlf_and_batched(void)
+{
+	struct server *srv = server_start("--framing", "line", NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port);
+
+	/* Three lines in one send: three answers, endings mirrored. */
+	assert_exchange(fd, "a\r\nb\nc\r\n", "ok\r\nok\nok\r\n");
+	/* A line split over two sends is one message. */
+	tcp_send_str(fd, "hel");
+	assert_exchange(fd, "lo\n", "ok\n");
+	g_assert_true(server_wait_log(srv, "get value hello\n", WAIT_MS));
+	close(fd);
+	server_stop(srv);
+}
+
+static void
+test_line_last_line_at_eof(void)
+{
+	struct server *srv = server_start("--framing", "line", NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port);
+	size_t len;
+	char *got;
+
+	tcp_send_str(fd, "first\nlast");
+	g_assert_cmpint(shutdown(fd, SHUT_WR), ==, 0);
+	got = tcp_recv(fd, 100, WAIT_MS, &len);
+	g_assert_cmpstr(got, ==, "ok\nok\n");
+	g_free(got);
+	g_assert_true(server_wait_log(srv, "get value last\n", WAIT_MS));
+	close(fd);
+	server_stop(srv);
+}
+
+static void
+test_echo_raw_and_line(void)
+{
+	struct server *srv = server_start("--echo", NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port);
+
+	assert_exchange(fd, "echo me", "echo me");
+	close(fd);
+	server_stop(srv);
+
+	srv = server_start("--echo", "--framing", "line", NULL);
+	fd = tcp_connect("127.0.0.1", srv->port);
+	assert_exchange(fd, "one\r\ntwo\n", "one\r\ntwo\n");
+	close(fd);
+	server_stop(srv);
+}
+
+static void
+test_custom_reply(void)
+{
+	struct server *srv = server_start("--reply", "+PONG", "--framing",
+	    "line", NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port);
+
+	assert_exchange(fd, "PING\r\n", "+PONG\r\n");
+	close(fd);
+	server_stop(srv);
+}
+
+static void
+test_log_escaping_and_truncation(void)
+{
+	struct server *srv = server_start("--log-max", "6", NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port);
+
+	assert_exchange(fd, "a\\b\x01\n", "ok");
+	g_assert_true(server_wait_log(srv, "get value a\\\\b\\x01\\x0a\n",
+	    WAIT_MS));
+	assert_exchange(fd, "0123456789", "ok");
+	g_assert_true(server_wait_log(srv, "get value 012345...(10 bytes)\n",
+	    WAIT_MS));
+	close(fd);
+	server_stop(srv);
+}
+
+static void
+test_idle_timeout(void)
+{
+	struct server *srv = server_start("--timeout", "1", NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port);
+	gint64 start = now_ms();
+
+	assert_exchange(fd, "hi", "ok");
+	g_assert_true(tcp_wait_closed(fd, WAIT_MS));
+	/* Not before the second of silence has passed. */
+	g_assert_cmpint(now_ms() - start, >=, 900);
+	g_assert_true(server_wait_log(srv, "closed (time out): 1 messages",
+	    WAIT_MS));
+	close(fd);
+	server_stop(srv);
+}
+
+static void
+test_send_timeout(void)
+{
+	struct server *srv = server_start("--timeout", "1", "--echo", NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port);
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	char block[65536];
+	int small = 4096;
+	gint64 deadline = now_ms() + WAIT_MS;
+	ssize_t n;
+
+	/* A client that sends and never reads: the echo fills both socket
+	 * buffers and the worker's send must give up, not hang. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	memset(block, 'x', sizeof block);
+	while (server_log_count(srv, "closed (") == 0 &&
+	    now_ms() < deadline) {
+		n = send(fd, block, sizeof block, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+			break;	/* the server gave up and reset us */
+		if (n < 0)
+			poll(&pfd, 1, 100);
+	}
+	g_assert_true(server_wait_log(srv, "closed (time out)", WAIT_MS));
+	close(fd);
+	/* The worker is free again. */
+	fd = tcp_connect("127.0.0.1", srv->port);
+	assert_exchange(fd, "hi", "hi");
+	close(fd);
+	server_stop(srv);
+}
+
+#define CLIENTS 60
+
+static void
+test_sixty_clients_four_workers(void)
+{
+	struct server *srv = server_start("--workers", "4", "--queue", "100",
+	    "--framing", "line", NULL);
+	int fds[CLIENTS], i;
+	char line[32], *got;
+
+	/* All connect and send before any is answered: 4 are served at
+	 * once, 56 wait in the queue, and closing one lets the next in. */
+	for (i = 0; i < CLIENTS; i++)
+		fds[i] = tcp_connect("127.0.0.1", srv->port);
+	for (i = 0; i < CLIENTS; i++) {
+		g_snprintf(line, sizeof line, "client %d\n", i);
+		tcp_send_str(fds[i], line);
+	}
+	for (i = 0; i < CLIENTS; i++) {
+		got = tcp_recv(fds[i], 3, WAIT_MS, NULL);
+		g_assert_cmpstr(got, ==, "ok\n");
+		g_free(got);
+		close(fds[i]);
+	}
+	g_assert_true(server_wait_log(srv, "get value client 59\n", WAIT_MS));
+	server_stop(srv);
+}
+
+static void
+test_busy_when_queue_full(void)
+{
+	struct server *srv = server_start("--workers", "1", "--queue", "1",
+	    "--log-level", "debug", NULL);
+	int served, queued, rejected;
+	size_t len;
+	char *got;
+
+	served = tcp_connect("127.0.0.1", srv->port);
+	assert_exchange(served, "1", "ok");	/* holds the only worker */
+	queued = tcp_connect("127.0.0.1", srv->port);
+	g_assert_true(server_wait_log(srv, "queued at depth 1", WAIT_MS));
+	rejected = tcp_connect("127.0.0.1", srv->port);
+	got = tcp_recv(rejected, 100, WAIT_MS, &len);
+	g_assert_cmpstr(got, ==, "busy\n");
+	g_free(got);
+	g_assert_true(tcp_wait_closed(rejected, WAIT_MS));
+	g_assert_true(server_wait_log(srv, "closed (busy)", WAIT_MS));
+	close(rejected);
+	/* The queued client is served once the worker is free. */
+	close(served);
+	assert_exchange(queued, "2", "ok");
+	close(queued);
+	server_stop(srv);
+}
+
+static void
+test_long_line_then_healthy_client(void)
+{
+	struct server *srv = server_start("--framing", "line", "--max-line",
+	    "16", NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port);
+	char big[4096];
+	size_t len;
+	char *got;
+
+	memset(big, 'z', sizeof big);
+	tcp_send_str(fd, "fine\n");
+	tcp_send(fd, big, sizeof big);
+	got = tcp_recv(fd, 100, WAIT_MS, &len);
+	g_assert_cmpstr(got, ==, "ok\nerror: line too long\n");
+	g_free(got);
+	g_assert_true(tcp_wait_closed(fd, WAIT_MS));
+	close(fd);
+	g_assert_true(server_wait_log(srv, "closed (line too long)", WAIT_MS));
+
+	fd = tcp_connect("127.0.0.1", srv->port);
+	assert_exchange(fd, "next\n", "ok\n");
+	close(fd);
+	server_stop(srv);
+}
+
+static void
+test_reset_client_harmless(void)
+{
+	struct server *srv = server_start(NULL);
+	struct linger lg = { 1, 0 };
+	int fd = tcp_connect("127.0.0.1", srv->port);
+
+	assert_exchange(fd, "x", "ok");
+	/* Linger 0: close() sends a reset instead of a FIN. */
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+	close(fd);
+	g_assert_true(server_wait_log(srv, "closed (", WAIT_MS));
+	fd = tcp_connect("127.0.0.1", srv->port);
+	assert_exchange(fd, "y", "ok");
+	close(fd);
+	server_stop(srv);
+}
+
+static void
+test_ipv6_loopback(void)
+{
+	struct server *srv;
+	int probe = socket(AF_INET6, SOCK_STREAM, 0), fd;
+	struct sockaddr_in6 sin6 = { 0 };
+
+	sin6.sin6_family = AF_INET6;
+	sin6.sin6_addr = in6addr_loopback;
+	if (probe < 0 || bind(probe, (struct sockaddr *)&sin6,
+	    sizeof sin6) < 0) {
+		if (probe >= 0)
+			close(probe);
+		g_test_skip("no IPv6 loopback on this machine");
+		return;
+	}
+	close(probe);
+	srv = server_start("--listen", "::1", NULL);
+	g_assert_true(server_wait_log(srv, "listening on [::1]:", WAIT_MS));
+	fd = tcp_connect("::1", srv->port);
+	assert_exchange(fd, "v6", "ok");
+	close(fd);
+	g_assert_true(server_wait_log(srv, "[::1]:", WAIT_MS));
+	server_stop(srv);
+}
+
+static void
+test_debug_traces_the_pool(void)
+{
+	struct server *srv = server_start("--log-level", "debug", "--workers",
+	    "2", NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port);
+
+	assert_exchange(fd, "trace", "ok");
+	close(fd);
+	g_assert_true(server_wait_log(srv, ": accepted\n", WAIT_MS));
+	g_assert_true(server_wait_log(srv, ": queued at depth 1\n", WAIT_MS));
+	g_assert_true(server_wait_log(srv, ": taken by worker ", WAIT_MS));
+	g_assert_true(server_wait_log(srv, ": closed (peer closed)", WAIT_MS));
+	server_stop(srv);
+}
+
+static void
+test_sigterm_with_idle_clients(void)
+{
+	struct server *srv = server_start("--timeout", "60",
+	    "--shutdown-timeout", "30", NULL);
+	int fds[3], i, status;
+	gint64 start;
+
+	for (i = 0; i < 3; i++) {
+		fds[i] = tcp_connect("127.0.0.1", srv->port);
+		assert_exchange(fds[i], "idle", "ok");
+	}
+	start = now_ms();
+	server_signal(srv, SIGTERM);
+	/* Idle workers wake at once: far sooner than either timeout. */
+	for (i = 0; i < 3; i++)
+		g_assert_true(tcp_wait_closed(fds[i], 5000));
+	status = server_wait_exit(srv, 5000);
+	g_assert_cmpint(status, ==, 0);
+	g_assert_cmpint(now_ms() - start, <, 5000);
+	g_assert_true(server_wait_log(srv, "closed (shutdown)", WAIT_MS));
+	g_assert_true(server_wait_log(srv, "stopped: accepted=3", WAIT_MS));
+	for (i = 0; i < 3; i++)
+		close(fds[i]);
+	server_free(srv);
+}
+
+static void
+test_sigterm_answers_received_and_queued(void)
+{
+	struct server *srv = server_start("--workers", "1", "--framing",
+	    "line", "--log-level", "debug", NULL);
+	int busy_fd, queued_fd, status;
+	size_t len;
+	char *got;
+
+	busy_fd = tcp_connect("127.0.0.1", srv->port);
+	assert_exchange(busy_fd, "hold\n", "ok\n");
+	queued_fd = tcp_connect("127.0.0.1", srv->port);
+	tcp_send_str(queued_fd, "waiting\n");
+	g_assert_true(server_wait_log(srv, "queued at depth 1", WAIT_MS));
+	server_signal(srv, SIGTERM);
+	g_assert_true(tcp_wait_closed(busy_fd, WAIT_MS));
+	/* The queued client's message was received: it is answered. */
+	got = tcp_recv(queued_fd, 100, WAIT_MS, &len);
+	g_assert_cmpstr(got, ==, "ok\n");
+	g_free(got);
+	status = server_wait_exit(srv, WAIT_MS);
+	g_assert_cmpint(status, ==, 0);
+	close(busy_fd);
+	close(queued_fd);
+	server_free(srv);
+}
+
+/* Run sockd to its end; its status, and stderr in *err. */
+static int
+run_sockd(char **err, const char *a, const char *b, const char *c)
+{
+	const char *args[] = { harness_program("SOCKD"), a, b, c, NULL };
+
+	return run_program(args, NULL, NULL, err, WAIT_MS);
+}
+
+/* Assert exit 64 with one line that names what was wrong. */
+static void
+assert_usage_error(const char *named, const char *a, const char *b)
+{
+	char *err;
+
+	g_assert_cmpint(run_sockd(&err, a, b, NULL), ==, 64);
+	g_assert_true(g_str_has_prefix(err, "sockd: "));
+	g_assert_nonnull(strstr(err, named));
+	/* Exactly one line. */
+	g_assert_cmpint(strchr(err, '\n') - err, ==, (long)strlen(err) - 1);
+	g_free(err);
+}
+
+static void
+test_bad_options_exit_64(void)
+{
+	assert_usage_error("--workers", "--workers", "0");
+	assert_usage_error("--port", "--port", "70000");
+	assert_usage_error("--framing", "--framing", "json");
+	assert_usage_error("--timeout", "-t", "soon");
+	assert_usage_error("--bogus", "--bogus", NULL);
+	assert_usage_error("--listen", "--listen", "[::1");
+	assert_usage_error("extra", "extra", NULL);
+}
+
+static void
+test_help_and_version(void)
+{
+	const char *help[] = { harness_program("SOCKD"), "--help", NULL };
+	const char *version[] = { harness_program("SOCKD"), "-V", NULL };
+	char *out;
+
+	g_assert_cmpint(run_program(help, NULL, &out, NULL, WAIT_MS), ==, 0);
+	g_assert_true(g_str_has_prefix(out, "Usage: sockd"));
+	g_free(out);
+	g_assert_cmpint(run_program(version, NULL, &out, NULL, WAIT_MS), ==, 0);
+	g_assert_true(g_str_has_prefix(out, "sockd "));
+	g_free(out);
+}
+
+static void
+test_port_in_use_exit_69(void)
+{
+	struct sockaddr_in sin = { 0 };
+	socklen_t len = sizeof sin;
+	char port[16], expected[64], *err;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	g_assert_cmpint(bind(fd, (struct sockaddr *)&sin, sizeof sin), ==, 0);
+	g_assert_cmpint(listen(fd, 1), ==, 0);
+	g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sin, &len), ==, 0);
+	g_snprintf(port, sizeof port, "%d", ntohs(sin.sin_port));
+	g_assert_cmpint(run_sockd(&err, "--port", port, NULL), ==, 69);
+	g_snprintf(expected, sizeof expected,
+	    "bind 127.0.0.1:%s: Address already in use\n", port);
+	g_assert_nonnull(strstr(err, expected));
+	g_free(err);
+	close(fd);
+}
+
+static void
+test_unknown_name_exit_69(void)
+{
+	char *err;
+
+	g_assert_cmpint(run_sockd(&err, "--listen", "no-such-host.invalid",
+	    NULL), ==, 69);
+	g_assert_nonnull(strstr(err, "resolve no-such-host.invalid:8001"));
+	g_free(err);
+}
+
+static void
+test_out_of_descriptors_recovers(void)
+{
+	const char *args[] = { harness_program("SOCKD"), "--port", "0",
+	    "--timeout", "30", NULL };
+	/* Few descriptors: stdio, log pipe, listener, signal and drain
+	 * pipes, and a handful of clients. */
+	struct server *srv = server_startv(args, 16);
+	int fds[24], i, fd;
+	size_t len;
+	char *got;
+
+	for (i = 0; i < 24; i++)
+		fds[i] = tcp_connect("127.0.0.1", srv->port);
+	g_assert_true(server_wait_log(srv, "accept (pausing", WAIT_MS));
+	for (i = 0; i < 24; i++)
+		close(fds[i]);
+	/* Descriptors came back: a new client is served by itself. */
+	fd = tcp_connect("127.0.0.1", srv->port);
+	tcp_send_str(fd, "back");
+	got = tcp_recv(fd, 2, WAIT_MS, &len);
+	g_assert_cmpstr(got, ==, "ok");
+	g_free(got);
+	close(fd);
+	server_stop(srv);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/server/tutorial-exchange", test_tutorial_exchange);
+	g_test_add_func("/server/line/crlf-and-batched",
+	    test_line_crlf_and_batched);
+	g_test_add_func("/server/line/last-line-at-eof",
+	    test_line_last_line_at_eof);
+	g_test_add_func("/server/echo-raw-and-line", test_echo_raw_and_line);
+	g_test_add_func("/server/custom-reply", test_custom_reply);
+	g_test_add_func("/server/log/escaping-and-truncation",
+	    test_log_escaping_and_truncation);
+	g_test_add_func("/server/log/debug-traces-the-pool",
+	    test_debug_traces_the_pool);
+	g_test_add_func("/server/timeout/idle", test_idle_timeout);
+	g_test_add_func("/server/timeout/send", test_send_timeout);
+	g_test_add_func("/server/pool/sixty-clients-four-workers",
+	    test_sixty_clients_four_workers);
+	g_test_add_func("/server/pool/busy-when-queue-full",
+	    test_busy_when_queue_full);
+	g_test_add_func("/server/pool/out-of-descriptors-recovers",
+	    test_out_of_descriptors_recovers);
+	g_test_add_func("/server/line/too-long-then-healthy-client",
+	    test_long_line_then_healthy_client);
+	g_test_add_func("/server/reset-client-harmless",
+	    test_reset_client_harmless);
+	g_test_add_func("/server/ipv6-loopback", test_ipv6_loopback);
+	g_test_add_func("/server/shutdown/idle-clients",
+	    test_sigterm_with_idle_clients);
+	g_test_add_func("/server/shutdown/answers-received-and-queued",
+	    test_sigterm_answers_received_and_queued);
+	g_test_add_func("/server/exit/bad-options-64", test_bad_options_exit_64);
+	g_test_add_func("/server/exit/help-and-version", test_help_and_version);
+	g_test_add_func("/server/exit/port-in-use-69", test_port_in_use_exit_69);
+	g_test_add_func("/server/exit/unknown-name-69",
+	    test_unknown_name_exit_69);
+	return g_test_run();
+}
