@@ -1,6 +1,8 @@
 /*
  * harness.c - processes and sockets for the integration tests.
  */
+#include "build-config.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

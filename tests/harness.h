@@ -29,7 +29,7 @@ const char *harness_program(const char *env_name);
  * Start sockd with the NULL-terminated arguments (plus "--port 0" unless
  * the arguments name a port) and wait for its listening line.
  */
-struct server *server_start(const char *arg, ...) G_GNUC_NULL_TERMINATED;
+struct server *server_start(const char *arg, ...);
 /* Start with an argument vector and an optional file descriptor limit. */
 struct server *server_startv(const char *const *args, int nofile_limit);
 /* Wait until the log contains needle; false after timeout_ms. */

@@ -1,6 +1,8 @@
 /*
  * test-config.c - command line parsing and range checks.
  */
+#include "build-config.h"
+
 #include <glib.h>
 #include <string.h>
 

@@ -1,6 +1,8 @@
 /*
  * test-escape.c - what a client's bytes look like in the log.
  */
+#include "build-config.h"
+
 #include <glib.h>
 #include <string.h>
 

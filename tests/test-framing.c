@@ -2,6 +2,8 @@
  * test-framing.c - the framer: raw and line framing, split reads, CRLF,
  * NUL bytes, --max-line and the final line at EOF.
  */
+#include "build-config.h"
+
 #include <glib.h>
 #include <string.h>
 

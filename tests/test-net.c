@@ -1,6 +1,8 @@
 /*
  * test-net.c - listen address parsing and formatting.
  */
+#include "build-config.h"
+
 #include <arpa/inet.h>
 #include <glib.h>
 #include <netinet/in.h>

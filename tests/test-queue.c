@@ -2,6 +2,8 @@
  * test-queue.c - the bounded hand-off queue: capacity, order, blocking
  * pop, the shutdown wake-up, many producers and consumers.
  */
+#include "build-config.h"
+
 #include <glib.h>
 #include <pthread.h>
 #include <stdatomic.h>

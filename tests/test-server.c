@@ -3,6 +3,8 @@
  * tutorial's exchange, framings, timeouts, the pool and queue under load,
  * shutdown, and the exit statuses of bad starts.
  */
+#include "build-config.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <glib.h>

@@ -2,6 +2,8 @@
  * test-sockc.c - the client against the real server: pipes, a terminal,
  * and the errors a user meets (refused, busy, bad usage).
  */
+#include "build-config.h"
+
 #include <errno.h>
 #include <glib.h>
 #include <poll.h>
