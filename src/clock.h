@@ -9,5 +9,7 @@
 
 /* Milliseconds on the monotonic clock. */
 int64_t clock_now_ms(void);
+/* Microseconds on the monotonic clock. */
+int64_t clock_now_us(void);
 
 #endif

@@ -1,7 +1,8 @@
 /*
- * config.h - sockd's settings: defaults, the command line, validation.
- * Fills one struct settings; nothing else writes it.  Pure apart from
- * the allocation of copied strings: errors come back as text.
+ * config.h - sockd's settings: defaults, the configuration file, the
+ * command line, validation, and the live block that SIGHUP swaps.
+ * Fills one struct settings; nothing else writes it.  Parsing is pure
+ * apart from the allocation of copied strings: errors come back as text.
  */
 #ifndef SOCKD_CONFIG_H
 #define SOCKD_CONFIG_H
@@ -34,6 +35,28 @@ struct settings {
 	unsigned max_line;
 	int log_level;
 	unsigned log_max;
+	char *config_file;	/* -c; NULL: none */
+	char *log_file;
+	bool syslog;
+	char *user;
+	char *pidfile;
+	bool daemon;
+	bool reuseport;
+};
+
+/*
+ * What a connection reads while it runs: a block that is never changed
+ * once published; SIGHUP publishes a new one and workers pick it up at
+ * their next read.
+ */
+struct live_settings {
+	unsigned timeout;
+	enum framing framing;
+	const char *reply;
+	size_t reply_len;
+	bool echo;
+	unsigned max_line;
+	unsigned log_max;
 };
 
 enum config_result {
@@ -41,6 +64,7 @@ enum config_result {
 	CONFIG_HELP,		/* print usage, exit 0 */
 	CONFIG_VERSION,		/* print version, exit 0 */
 	CONFIG_ERROR,		/* err says why; exit 64 */
+	CONFIG_FILE_ERROR,	/* err is "FILE:LINE: why"; exit 78 */
 };
 
 /* Fill s with the documented defaults. */
@@ -50,6 +74,27 @@ void config_free(struct settings *s);
 /* Parse the command line into s, then check the result as a whole. */
 enum config_result config_parse_args(struct settings *s, int argc,
     char **argv, char *err, size_t errsz);
+/*
+ * Parse configuration text (name = value lines) into s; name is used in
+ * messages.  -1 with err = "NAME:LINE: why".
+ */
+int config_parse_text(struct settings *s, const char *name, const char *text,
+    char *err, size_t errsz);
+/*
+ * The whole load: defaults, then the file named by -c, then the command
+ * line over it.  Used at start and on SIGHUP.
+ */
+enum config_result config_load(struct settings *s, int argc, char **argv,
+    char *err, size_t errsz);
+/* Log which settings differ and need a restart to take effect. */
+void config_report_restart_needed(const struct settings *running,
+    const struct settings *loaded);
+/* Publish the live part of s for connections; -1 if out of memory. */
+int config_live_publish(const struct settings *s);
+/* The live settings now in force. */
+const struct live_settings *config_live(void);
+/* Free every live block ever published (at exit, once workers stopped). */
+void config_live_free_all(void);
 /* Print the usage text. */
 void config_usage(FILE *out);
 

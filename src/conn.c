@@ -35,7 +35,7 @@ static _Atomic int64_t drain_deadline_ms;
 
 struct conn {
 	const struct queue_item *item;
-	const struct settings *settings;
+	const struct live_settings *live;	/* refreshed before each read */
 	struct framer *framer;
 	struct reply_rules rules;
 	struct conn_totals totals;
@@ -81,9 +81,9 @@ drain_expired(void)
 
 /* The longest a send may wait: the timeout, cut short by a drain. */
 static int
-send_limit_ms(const struct settings *s)
+send_limit_ms(const struct live_settings *live)
 {
-	int64_t limit = s->timeout ? (int64_t)s->timeout * 1000 : -1;
+	int64_t limit = live->timeout ? (int64_t)live->timeout * 1000 : -1;
 	int64_t left;
 
 	if (atomic_load_explicit(&draining, memory_order_relaxed)) {
@@ -103,7 +103,7 @@ log_message(const struct conn *c, const char *msg, size_t len)
 {
 	char shown[ESCAPE_SIZE(4096)];
 
-	escape_message(msg, len, c->settings->log_max, shown, sizeof shown);
+	escape_message(msg, len, c->live->log_max, shown, sizeof shown);
 	log_info("%s: get value %s", c->item->peer, shown);
 }
 
@@ -156,7 +156,7 @@ send_answers(struct conn *c, enum close_reason *reason, int *errnum)
 	if (f->out_len == 0)
 		return 0;
 	if (net_send_all(c->fd, f->out, f->out_len,
-	    send_limit_ms(c->settings)) == 0) {
+	    send_limit_ms(c->live)) == 0) {
 		c->totals.bytes_out += f->out_len;
 		return 0;
 	}
@@ -169,6 +169,22 @@ send_answers(struct conn *c, enum close_reason *reason, int *errnum)
 		*reason = CLOSE_ERROR;
 	}
 	return -1;
+}
+
+/* Pick up settings a reload published; cheap when nothing changed. */
+static void
+refresh_live(struct conn *c)
+{
+	const struct live_settings *live = config_live();
+
+	if (live == c->live)
+		return;
+	c->live = live;
+	c->rules.framing = live->framing;
+	c->rules.reply = live->reply;
+	c->rules.reply_len = live->reply_len;
+	c->rules.echo = live->echo;
+	c->rules.max_line = live->max_line;
 }
 
 /* Receive and answer until the connection ends; returns why it ended. */
@@ -184,6 +200,7 @@ conn_loop(struct conn *c, int *errnum)
 	for (;;) {
 		if (drain_expired())
 			return CLOSE_SHUTDOWN;
+		refresh_live(c);
 		space = framer_space(c->framer, &room);
 		if (space == NULL) {
 			*errnum = ENOMEM;
@@ -220,7 +237,7 @@ conn_loop(struct conn *c, int *errnum)
 			*errnum = errno;
 			return CLOSE_ERROR;
 		}
-		switch (wait_input(c->fd, c->settings->timeout)) {
+		switch (wait_input(c->fd, c->live->timeout)) {
 		case WAIT_READY:
 			continue;
 		case WAIT_TIMEOUT:
@@ -257,8 +274,7 @@ conn_close(int fd, enum close_reason reason)
 
 /* Serve one connection, then close it. */
 void
-conn_serve(const struct queue_item *item, struct framer *f,
-    const struct settings *s)
+conn_serve(const struct queue_item *item, struct framer *f)
 {
 	struct conn c;
 	enum close_reason reason;
@@ -266,14 +282,8 @@ conn_serve(const struct queue_item *item, struct framer *f,
 
 	memset(&c, 0, sizeof c);
 	c.item = item;
-	c.settings = s;
 	c.framer = f;
 	c.fd = item->fd;
-	c.rules.framing = s->framing;
-	c.rules.reply = s->reply;
-	c.rules.reply_len = strlen(s->reply);
-	c.rules.echo = s->echo;
-	c.rules.max_line = s->max_line;
 	framer_reset(f);
 
 	/* NODELAY: an answer is complete when sent; do not wait for more. */

@@ -34,9 +34,11 @@ int conn_init(void);
  * and nothing is served past deadline_ms (monotonic).
  */
 void conn_drain_begin(int64_t deadline_ms);
-/* Serve the connection in item with the worker's framer, then close it. */
-void conn_serve(const struct queue_item *item, struct framer *f,
-    const struct settings *s);
+/*
+ * Serve the connection in item with the worker's framer, then close it.
+ * Reads the settings from config_live() before every receive.
+ */
+void conn_serve(const struct queue_item *item, struct framer *f);
 /* Log the one line that records a closed connection. */
 void conn_log_closed(const struct queue_item *item, enum close_reason reason,
     const struct conn_totals *totals, int errnum);

@@ -17,6 +17,7 @@
 #include "listener.h"
 #include "log.h"
 #include "net.h"
+#include "notify.h"
 #include "signals.h"
 #include "stats.h"
 
@@ -36,10 +37,17 @@ listener_open(struct listener *l, const struct settings *s, char *err,
 	char name[NET_HOST_MAX + 16];
 	size_t i;
 
-	l->nfds = 0;
-	for (i = 0; i < s->nlisten; i++)
-		if (net_listen(&s->listen[i], (int)s->backlog, l->fds,
-		    LISTENER_MAX, &l->nfds, err, errsz) < 0) {
+	int inherited;
+
+	memset(l, 0, sizeof *l);
+	/* Sockets from systemd replace --listen. */
+	inherited = notify_listen_fds(l->fds, LISTENER_MAX, err, errsz);
+	if (inherited < 0)
+		return -1;
+	l->nfds = (size_t)inherited;
+	for (i = 0; inherited == 0 && i < s->nlisten; i++)
+		if (net_listen(&s->listen[i], (int)s->backlog, s->reuseport,
+		    l->fds, LISTENER_MAX, &l->nfds, err, errsz) < 0) {
 			listener_close(l);
 			return -1;
 		}
@@ -51,7 +59,8 @@ listener_open(struct listener *l, const struct settings *s, char *err,
 			return -1;
 		}
 		net_format_addr((struct sockaddr *)&ss, len, name, sizeof name);
-		log_notice("listening on %s", name);
+		log_notice("listening on %s%s", name,
+		    inherited > 0 ? " (socket from systemd)" : "");
 	}
 	return 0;
 }
@@ -120,58 +129,47 @@ accept_batch(int lfd, struct queue *q)
 	return 0;
 }
 
-/* Act on signals; true when sockd should stop. */
-static int
-handle_signals(void)
-{
-	struct signal_requests req;
-	char line[512];
-
-	signals_take(&req);
-	if (req.report) {
-		stats_format(line, sizeof line);
-		log_notice("counters: %s", line);
-	}
-	if (req.reload)
-		log_notice("SIGHUP: no configuration file to reload");
-	return req.shutdown;
-}
-
-/* Accept until a shutdown is requested. */
+/* Accept until a signal arrives or tick_ms (-1: no tick) passes. */
 void
-listener_run(struct listener *l, struct queue *q)
+listener_run(struct listener *l, struct queue *q, int tick_ms)
 {
 	struct pollfd pfds[LISTENER_MAX + 1];
-	int64_t paused_until = 0, last_warning = 0;
+	int64_t now, deadline = tick_ms < 0 ? -1 : clock_now_ms() + tick_ms;
 	size_t i, npfds;
-	int rc;
+	int rc, wait_ms;
 
 	for (;;) {
+		now = clock_now_ms();
+		if (deadline >= 0 && now >= deadline)
+			return;
 		pfds[0].fd = signals_fd();
 		pfds[0].events = POLLIN;
 		npfds = 1;
 		/* While out of descriptors, listen only for signals. */
-		if (clock_now_ms() >= paused_until)
+		if (now >= l->paused_until)
 			for (i = 0; i < l->nfds; i++, npfds++) {
 				pfds[npfds].fd = l->fds[i];
 				pfds[npfds].events = POLLIN;
 			}
-		rc = poll(pfds, npfds, npfds == 1 ? EMFILE_PAUSE_MS : -1);
+		wait_ms = deadline < 0 ? -1 : (int)(deadline - now);
+		if (npfds == 1 && (wait_ms < 0 || wait_ms > EMFILE_PAUSE_MS))
+			wait_ms = EMFILE_PAUSE_MS;
+		rc = poll(pfds, npfds, wait_ms);
 		if (rc < 0 && errno != EINTR)
 			fatal(71, "poll");
 		if (rc <= 0)
 			continue;
-		if (pfds[0].revents != 0 && handle_signals())
+		if (pfds[0].revents != 0)
 			return;
 		for (i = 1; i < npfds; i++) {
 			if (pfds[i].revents == 0 ||
 			    accept_batch(pfds[i].fd, q) == 0)
 				continue;
-			paused_until = clock_now_ms() + EMFILE_PAUSE_MS;
-			if (paused_until - last_warning >= 1000) {
+			l->paused_until = clock_now_ms() + EMFILE_PAUSE_MS;
+			if (l->paused_until - l->last_warning >= 1000) {
 				log_warn("accept (pausing %d ms)",
 				    EMFILE_PAUSE_MS);
-				last_warning = paused_until;
+				l->last_warning = l->paused_until;
 			}
 			break;
 		}

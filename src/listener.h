@@ -7,6 +7,7 @@
 #define SOCKD_LISTENER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "queue.h"
@@ -16,19 +17,23 @@
 struct listener {
 	int fds[LISTENER_MAX];
 	size_t nfds;
+	int64_t paused_until;	/* out of descriptors: accept again then */
+	int64_t last_warning;	/* when that was last logged */
 };
 
 /*
- * Listen on every address in s and log "listening on ADDR:PORT" for each.
- * Returns 0, or -1 with err naming the address and the cause.
+ * Listen on the sockets systemd passed, or else on every address in s,
+ * and log "listening on ADDR:PORT" for each.  Returns 0, or -1 with err
+ * naming the address and the cause.
  */
 int listener_open(struct listener *l, const struct settings *s, char *err,
     size_t errsz);
 /*
- * Accept until SIGTERM or SIGINT, pushing connections onto q and
- * answering busy when it is full.  Returns when a shutdown was requested.
+ * Accept, pushing connections onto q and answering busy when it is full,
+ * until a signal arrives (signals_fd() readable) or tick_ms passed
+ * (-1: no tick).  The caller then takes the signals.
  */
-void listener_run(struct listener *l, struct queue *q);
+void listener_run(struct listener *l, struct queue *q, int tick_ms);
 /* Close the listening sockets: new clients are refused from now on. */
 void listener_close(struct listener *l);
 

@@ -35,6 +35,14 @@ const char *log_level_name(enum log_level level);
 void log_set_level(enum log_level level);
 /* Send log lines to this descriptor (stderr by default). */
 void log_set_fd(int fd);
+/* Open FILE for appending and send log lines there; -1 with errno. */
+int log_open_file(const char *path);
+/* Reopen the log file (after logrotate moved it); 0 if there is none. */
+int log_reopen(void);
+/* Send log lines to syslog(3), facility daemon. */
+void log_use_syslog(void);
+/* Use journald's "<N>" priority prefixes when stderr is the journal. */
+void log_detect_journal(void);
 
 #define LOG_PRINTF(f, a) __attribute__((format(printf, f, a)))
 

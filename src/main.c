@@ -1,6 +1,6 @@
 /*
- * main.c - sockd: parse, listen, start the pool, accept, drain, exit.
- * Wires the modules together and does nothing else.
+ * main.c - sockd: load the settings, listen, start the pool, accept,
+ * drain, exit.  Wires the modules together and does nothing else.
  */
 #include "build-config.h"
 
@@ -8,24 +8,25 @@
 #include <stdlib.h>
 #include <sysexits.h>
 
-#include "clock.h"
 #include "config.h"
 #include "conn.h"
+#include "daemon.h"
 #include "listener.h"
 #include "log.h"
+#include "notify.h"
 #include "pool.h"
 #include "queue.h"
+#include "service.h"
 #include "signals.h"
 #include "stats.h"
 
-/* Parse the command line; exits for --help, --version and errors. */
+/* Load defaults, file and command line; exits for help, version, errors. */
 static void
-parse_command_line(struct settings *s, int argc, char **argv)
+load_settings(struct settings *s, int argc, char **argv)
 {
 	char err[CONFIG_ERR_MAX];
 
-	config_defaults(s);
-	switch (config_parse_args(s, argc, argv, err, sizeof err)) {
+	switch (config_load(s, argc, argv, err, sizeof err)) {
 	case CONFIG_OK:
 		return;
 	case CONFIG_HELP:
@@ -37,7 +38,55 @@ parse_command_line(struct settings *s, int argc, char **argv)
 	case CONFIG_ERROR:
 		fprintf(stderr, "sockd: %s\n", err);
 		exit(EX_USAGE);
+	case CONFIG_FILE_ERROR:
+		fprintf(stderr, "sockd: %s\n", err);
+		exit(EX_CONFIG);
 	}
+}
+
+/* Send the log where the settings say. */
+static void
+open_log(const struct settings *s)
+{
+	log_set_level(s->log_level);
+	log_detect_journal();
+	if (s->log_file != NULL && log_open_file(s->log_file) < 0)
+		fatal(EX_CANTCREAT, "log file %s", s->log_file);
+	if (s->syslog)
+		log_use_syslog();
+}
+
+/* Everything from listening to a running pool, in the safe order. */
+static void
+start(const struct settings *s, struct listener *l, struct queue *q)
+{
+	char err[CONFIG_ERR_MAX];
+
+	notify_init();
+	if (signals_init() < 0)
+		fatal(EX_OSERR, "signals");
+	if (conn_init() < 0)
+		fatal(EX_OSERR, "drain pipe");
+	if (s->pidfile != NULL && pidfile_lock(s->pidfile, err,
+	    sizeof err) < 0)
+		fatalx(EX_UNAVAILABLE, "%s", err);
+	if (listener_open(l, s, err, sizeof err) < 0)
+		fatalx(EX_UNAVAILABLE, "%s", err);
+	/* Bound: privileges are no longer needed, threads not yet made. */
+	if (s->user != NULL && drop_privileges(s->user, err, sizeof err) < 0)
+		fatalx(EX_OSERR, "%s", err);
+	if (s->daemon) {
+		if (daemonize(err, sizeof err) < 0)
+			fatalx(EX_OSERR, "%s", err);
+		if (s->log_file == NULL && !s->syslog)
+			log_use_syslog();
+	}
+	if (pidfile_write(err, sizeof err) < 0)
+		fatalx(EX_CANTCREAT, "%s", err);
+	if (config_live_publish(s) < 0 || queue_init(q, s->queue) < 0)
+		fatalx(EX_OSERR, "queue of %u: out of memory", s->queue);
+	if (pool_start(q, s->workers) < 0)
+		fatal(EX_OSERR, "starting %u workers", s->workers);
 }
 
 int
@@ -46,37 +95,39 @@ main(int argc, char **argv)
 	struct settings settings;
 	struct listener listener;
 	struct queue queue;
-	char err[NET_ERR_MAX], counters[512];
+	struct signal_requests req;
+	char counters[512];
 
-	parse_command_line(&settings, argc, argv);
-	log_set_level(settings.log_level);
-
-	if (signals_init() < 0)
-		fatal(EX_OSERR, "signals");
-	if (conn_init() < 0)
-		fatal(EX_OSERR, "drain pipe");
-	if (listener_open(&listener, &settings, err, sizeof err) < 0)
-		fatalx(EX_UNAVAILABLE, "%s", err);
-	if (queue_init(&queue, settings.queue) < 0)
-		fatalx(EX_OSERR, "queue of %u: out of memory", settings.queue);
-	if (pool_start(&queue, &settings, settings.workers) < 0)
-		fatal(EX_OSERR, "starting %u workers", settings.workers);
+	load_settings(&settings, argc, argv);
+	open_log(&settings);
+	start(&settings, &listener, &queue);
+	service_init(&settings, argc, argv);
 	log_notice("sockd %s started: %u workers, queue %u, %s framing",
 	    PACKAGE_VERSION, settings.workers, settings.queue,
 	    settings.framing == FRAMING_LINE ? "line" : "raw");
+	daemon_ready();
+	service_ready();
 
-	listener_run(&listener, &queue);
+	do {
+		listener_run(&listener, &queue, service_tick_ms());
+		signals_take(&req);
+		if (req.report)
+			service_report();
+		if (req.reload)
+			service_reload();
+		service_tick();
+	} while (!req.shutdown);
 
-	log_notice("shutting down: draining for at most %u s",
-	    settings.shutdown_timeout);
 	listener_close(&listener);
 	queue_close(&queue);
-	conn_drain_begin(clock_now_ms() + settings.shutdown_timeout * 1000LL);
+	service_drain();
 	pool_join();
 	queue_destroy(&queue);
+	pidfile_remove();
 
 	stats_format(counters, sizeof counters);
 	log_notice("stopped: %s", counters);
+	config_live_free_all();
 	config_free(&settings);
 	return 0;
 }

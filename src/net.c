@@ -122,7 +122,8 @@ format_spec(const struct listen_addr *addr, char *out, size_t outsz)
 
 /* Create, configure, bind and listen one socket; -1 with err filled. */
 static int
-listen_one(const struct addrinfo *ai, int backlog, char *err, size_t errsz)
+listen_one(const struct addrinfo *ai, int backlog, bool reuseport, char *err,
+    size_t errsz)
 {
 	char name[NI_MAXHOST + 16];
 	int fd, on = 1;
@@ -136,6 +137,10 @@ listen_one(const struct addrinfo *ai, int backlog, char *err, size_t errsz)
 	}
 	/* SO_REUSEADDR: restart while old connections sit in TIME_WAIT. */
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof on) < 0)
+		goto fail_errno;
+	/* REUSEPORT: several sockd processes share the port's load. */
+	if (reuseport && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on,
+	    sizeof on) < 0)
 		goto fail_errno;
 	/* V6ONLY: [::] and 0.0.0.0 are separate entries, as the user wrote. */
 	if (ai->ai_family == AF_INET6 && setsockopt(fd, IPPROTO_IPV6,
@@ -161,8 +166,8 @@ fail_errno:
 
 /* Bind and listen on every address the listen_addr resolves to. */
 int
-net_listen(const struct listen_addr *addr, int backlog, int *fds,
-    size_t max, size_t *nfds, char *err, size_t errsz)
+net_listen(const struct listen_addr *addr, int backlog, bool reuseport,
+    int *fds, size_t max, size_t *nfds, char *err, size_t errsz)
 {
 	struct addrinfo hints, *list, *ai;
 	char port[16], spec[NET_HOST_MAX + 16];
@@ -188,7 +193,7 @@ net_listen(const struct listen_addr *addr, int backlog, int *fds,
 			freeaddrinfo(list);
 			return -1;
 		}
-		fd = listen_one(ai, backlog, err, errsz);
+		fd = listen_one(ai, backlog, reuseport, err, errsz);
 		if (fd < 0) {
 			freeaddrinfo(list);
 			return -1;

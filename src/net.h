@@ -31,13 +31,14 @@ void net_format_addr(const struct sockaddr *sa, socklen_t len, char *out,
     size_t outsz);
 
 /*
- * Bind and listen on every address the listen_addr resolves to, appending
+ * Bind and listen on every address the listen_addr resolves to (with
+ * SO_REUSEPORT if asked), appending
  * the descriptors to fds (at most max in all, *nfds counts them).
  * Returns 0, or -1 with err filled ("bind 127.0.0.1:8001: Address already
  * in use").
  */
-int net_listen(const struct listen_addr *addr, int backlog, int *fds,
-    size_t max, size_t *nfds, char *err, size_t errsz);
+int net_listen(const struct listen_addr *addr, int backlog, bool reuseport,
+    int *fds, size_t max, size_t *nfds, char *err, size_t errsz);
 
 /* Send all of buf within timeout_ms without SIGPIPE; -1 with errno set. */
 int net_send_all(int fd, const char *buf, size_t len, int timeout_ms);

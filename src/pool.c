@@ -10,6 +10,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "conn.h"
 #include "framing.h"
@@ -28,12 +29,15 @@ struct worker {
 	pthread_t thread;
 	unsigned id;
 	struct queue *queue;
-	const struct settings *settings;
 	struct framer framer;
 };
 
 static struct worker *workers;
 static unsigned nstarted;
+/* Workers still running, so the drain can wait with a deadline. */
+static pthread_mutex_t running_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t running_done = PTHREAD_COND_INITIALIZER;
+static unsigned nrunning;
 
 /* A worker's life: take a connection, serve it, repeat until closed. */
 static void *
@@ -44,15 +48,19 @@ worker_main(void *arg)
 
 	while (queue_pop(w->queue, &item)) {
 		log_debug("%s: taken by worker %u", item.peer, w->id);
-		conn_serve(&item, &w->framer, w->settings);
+		conn_serve(&item, &w->framer);
 	}
 	framer_free(&w->framer);
+	pthread_mutex_lock(&running_lock);
+	if (--nrunning == 0)
+		pthread_cond_broadcast(&running_done);
+	pthread_mutex_unlock(&running_lock);
 	return NULL;
 }
 
 /* Start the workers; -1 with errno set if any could not start. */
 int
-pool_start(struct queue *q, const struct settings *s, unsigned nworkers)
+pool_start(struct queue *q, unsigned nworkers)
 {
 	pthread_attr_t attr;
 	sigset_t old_mask;
@@ -73,11 +81,17 @@ pool_start(struct queue *q, const struct settings *s, unsigned nworkers)
 
 		w->id = nstarted;
 		w->queue = q;
-		w->settings = s;
 		framer_init(&w->framer);
+		pthread_mutex_lock(&running_lock);
+		nrunning++;
+		pthread_mutex_unlock(&running_lock);
 		rc = pthread_create(&w->thread, &attr, worker_main, w);
-		if (rc != 0)
+		if (rc != 0) {
+			pthread_mutex_lock(&running_lock);
+			nrunning--;
+			pthread_mutex_unlock(&running_lock);
 			break;
+		}
 	}
 	signals_restore(&old_mask);
 	pthread_attr_destroy(&attr);
@@ -89,6 +103,29 @@ pool_start(struct queue *q, const struct settings *s, unsigned nworkers)
 		return -1;
 	}
 	return 0;
+}
+
+/* Wait up to timeout_ms for every worker to finish; true if they did. */
+bool
+pool_wait(int timeout_ms)
+{
+	struct timespec deadline;
+	bool done;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	pthread_mutex_lock(&running_lock);
+	while (nrunning > 0 && pthread_cond_timedwait(&running_done,
+	    &running_lock, &deadline) == 0)
+		;
+	done = nrunning == 0;
+	pthread_mutex_unlock(&running_lock);
+	return done;
 }
 
 /* Wait for every worker to finish. */

@@ -6,14 +6,17 @@
 #ifndef SOCKD_POOL_H
 #define SOCKD_POOL_H
 
-#include "config.h"
+#include <stdbool.h>
+
 #include "queue.h"
 
 /*
  * Start nworkers threads with small explicit stacks and the handled
  * signals blocked.  Returns 0, or -1 with errno set (nothing started).
  */
-int pool_start(struct queue *q, const struct settings *s, unsigned nworkers);
+int pool_start(struct queue *q, unsigned nworkers);
+/* Wait up to timeout_ms for every worker to finish; true if they did. */
+bool pool_wait(int timeout_ms);
 /* Wait for every worker to finish (after queue_close()). */
 void pool_join(void);
 

@@ -15,7 +15,9 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -116,10 +118,35 @@ server_log_count(struct server *srv, const char *needle)
 	return count;
 }
 
+/* In the child: the environment the options ask for. */
+static void
+child_environment(const struct spawn_options *o)
+{
+	struct stat st;
+	char text[64];
+
+	if (o == NULL)
+		return;
+	if (o->activated_fd >= 0) {
+		/* As systemd does: the socket at 3, LISTEN_PID our pid. */
+		if (dup2(o->activated_fd, 3) < 0)
+			_exit(127);
+		snprintf(text, sizeof text, "%d", (int)getpid());
+		setenv("LISTEN_PID", text, 1);
+		setenv("LISTEN_FDS", "1", 1);
+	}
+	if (o->journal && fstat(2, &st) == 0) {
+		snprintf(text, sizeof text, "%llu:%llu",
+		    (unsigned long long)st.st_dev,
+		    (unsigned long long)st.st_ino);
+		setenv("JOURNAL_STREAM", text, 1);
+	}
+}
+
 /* Fork and exec args with stdin/stdout/stderr on the given fds. */
 static pid_t
 spawn(const char *const *args, int in_fd, int out_fd, int err_fd,
-    int nofile_limit)
+    const struct spawn_options *o)
 {
 	struct rlimit rl;
 	pid_t pid = fork();
@@ -129,8 +156,9 @@ spawn(const char *const *args, int in_fd, int out_fd, int err_fd,
 		return pid;
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
 		_exit(127);
-	if (nofile_limit > 0) {
-		rl.rlim_cur = rl.rlim_max = (rlim_t)nofile_limit;
+	child_environment(o);
+	if (o != NULL && o->nofile_limit > 0) {
+		rl.rlim_cur = rl.rlim_max = (rlim_t)o->nofile_limit;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
 			_exit(127);
 	}
@@ -138,19 +166,37 @@ spawn(const char *const *args, int in_fd, int out_fd, int err_fd,
 	_exit(127);
 }
 
-/* Start sockd with an argument vector; see harness.h. */
+/* The port after the last ':' of the first "listening on" line. */
+static int
+listening_port(struct server *srv)
+{
+	const char *p, *end;
+	int port = 0;
+
+	pthread_mutex_lock(&srv->lock);
+	p = strstr(srv->log->str, "listening on ");
+	end = p ? strchr(p, '\n') : NULL;
+	if (end != NULL) {
+		while (end > p && end[-1] != ':')
+			end--;
+		port = atoi(end);
+	}
+	pthread_mutex_unlock(&srv->lock);
+	return port;
+}
+
+/* Start a program with options; see harness.h. */
 struct server *
-server_startv(const char *const *args, int nofile_limit)
+server_spawn(const char *const *args, const struct spawn_options *o)
 {
 	struct server *srv = g_new0(struct server, 1);
 	pthread_condattr_t cattr;
-	const char *p;
 	int pipefd[2], devnull;
 
 	g_assert_cmpint(pipe2(pipefd, O_CLOEXEC), ==, 0);
 	devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 	g_assert_cmpint(devnull, >=, 0);
-	srv->pid = spawn(args, devnull, devnull, pipefd[1], nofile_limit);
+	srv->pid = spawn(args, devnull, devnull, pipefd[1], o);
 	close(pipefd[1]);
 	close(devnull);
 	srv->log_fd = pipefd[0];
@@ -163,20 +209,27 @@ server_startv(const char *const *args, int nofile_limit)
 	pthread_condattr_destroy(&cattr);
 	g_assert_cmpint(pthread_create(&srv->reader, NULL, log_reader, srv),
 	    ==, 0);
-	g_assert_true(server_wait_log(srv, "listening on ", START_TIMEOUT_MS));
-	pthread_mutex_lock(&srv->lock);
-	p = strstr(srv->log->str, "listening on ");
-	p = strchr(p, '\n') ? p : NULL;
-	g_assert_nonnull(p);
-	/* The port follows the last ':' of the first listening line. */
-	while (*p != '\n')
-		p++;
-	while (p[-1] != ':')
-		p--;
-	srv->port = atoi(p);
-	pthread_mutex_unlock(&srv->lock);
-	g_assert_cmpint(srv->port, >, 0);
+	if (o->wait_for != NULL)
+		g_assert_true(server_wait_log(srv, o->wait_for,
+		    START_TIMEOUT_MS));
+	if (o->wait_for != NULL && strcmp(o->wait_for, "listening on ") == 0) {
+		srv->port = listening_port(srv);
+		g_assert_cmpint(srv->port, >, 0);
+	}
 	return srv;
+}
+
+/* Start sockd with an argument vector and wait for its listening line. */
+struct server *
+server_startv(const char *const *args, int nofile_limit)
+{
+	struct spawn_options o = {
+		.nofile_limit = nofile_limit,
+		.activated_fd = -1,
+		.wait_for = "listening on ",
+	};
+
+	return server_spawn(args, &o);
 }
 
 /* Start sockd with NULL-terminated arguments plus --port 0. */
@@ -313,7 +366,7 @@ run_program(const char *const *args, const char *input, char **out,
 	g_assert_cmpint(pipe2(in, O_CLOEXEC), ==, 0);
 	g_assert_cmpint(pipe2(o, O_CLOEXEC), ==, 0);
 	g_assert_cmpint(pipe2(e, O_CLOEXEC), ==, 0);
-	pid = spawn(args, in[0], o[1], e[1], 0);
+	pid = spawn(args, in[0], o[1], e[1], NULL);
 	close(in[0]);
 	close(o[1]);
 	close(e[1]);
@@ -448,4 +501,36 @@ unused_port(void)
 	port = ntohs(sin.sin_port);
 	close(fd);
 	return port;
+}
+
+/* Wait until a file contains needle; false after the deadline. */
+bool
+wait_file_contains(const char *path, const char *needle)
+{
+	gint64 deadline = now_ms() + START_TIMEOUT_MS;
+	char *text;
+	bool found;
+
+	/* Files cannot be poll()ed for growth: look every 10 ms. */
+	for (;;) {
+		text = NULL;
+		found = g_file_get_contents(path, &text, NULL, NULL) &&
+		    strstr(text, needle) != NULL;
+		g_free(text);
+		if (found || now_ms() >= deadline)
+			return found;
+		g_usleep(10000);
+	}
+}
+
+/* Send text and assert the exact answer within 10 s. */
+void
+tcp_exchange(int fd, const char *send_text, const char *answer)
+{
+	char *got;
+
+	tcp_send_str(fd, send_text);
+	got = tcp_recv(fd, strlen(answer), START_TIMEOUT_MS, NULL);
+	g_assert_cmpstr(got, ==, answer);
+	g_free(got);
 }

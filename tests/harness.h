@@ -32,6 +32,21 @@ const char *harness_program(const char *env_name);
 struct server *server_start(const char *arg, ...);
 /* Start with an argument vector and an optional file descriptor limit. */
 struct server *server_startv(const char *const *args, int nofile_limit);
+
+struct spawn_options {
+	int nofile_limit;	/* RLIMIT_NOFILE; 0: unchanged */
+	int activated_fd;	/* passed as descriptor 3 with LISTEN_FDS=1,
+				 * as systemd does; -1: none */
+	bool journal;		/* JOURNAL_STREAM names the log pipe */
+	const char *wait_for;	/* log text that means started; NULL: none.
+				 * "listening on " also sets port. */
+};
+
+/* Start any program with its stderr collected as the log. */
+struct server *server_spawn(const char *const *args,
+    const struct spawn_options *o);
+/* Wait until a file contains needle; false after 10 s. */
+bool wait_file_contains(const char *path, const char *needle);
 /* Wait until the log contains needle; false after timeout_ms. */
 bool server_wait_log(struct server *srv, const char *needle, int timeout_ms);
 /* Count the occurrences of needle in the log so far. */
@@ -66,6 +81,8 @@ void tcp_send_str(int fd, const char *text);
  * was read (g_free it) and its length in *len.
  */
 char *tcp_recv(int fd, size_t want, int timeout_ms, size_t *len);
+/* Send text and assert the exact answer within 10 s. */
+void tcp_exchange(int fd, const char *send_text, const char *answer);
 /* True when the peer closes (EOF or reset) within timeout_ms. */
 bool tcp_wait_closed(int fd, int timeout_ms);
 /* A loopback port nothing listens on. */

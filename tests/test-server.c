@@ -20,28 +20,15 @@
 
 #define WAIT_MS 10000
 
-/* Send text and assert the exact answer. */
-static void
-assert_exchange(int fd, const char *send_text, const char *answer)
-{
-	size_t len;
-	char *got;
-
-	tcp_send_str(fd, send_text);
-	got = tcp_recv(fd, strlen(answer), WAIT_MS, &len);
-	g_assert_cmpstr(got, ==, answer);
-	g_free(got);
-}
-
 static void
 test_tutorial_exchange(void)
 {
 	struct server *srv = server_start(NULL);
 	int fd = tcp_connect("127.0.0.1", srv->port);
 
-	assert_exchange(fd, "hello", "ok");
+	tcp_exchange(fd, "hello", "ok");
 	g_assert_true(server_wait_log(srv, "get value hello\n", WAIT_MS));
-	assert_exchange(fd, "again", "ok");
+	tcp_exchange(fd, "again", "ok");
 	close(fd);
 	g_assert_true(server_wait_log(srv, "closed (peer closed): 2 messages, "
 	    "10 bytes in, 4 bytes out", WAIT_MS));
@@ -55,10 +42,10 @@ test_line_crlf_and_batched(void)
 	int fd = tcp_connect("127.0.0.1", srv->port);
 
 	/* Three lines in one send: three answers, endings mirrored. */
-	assert_exchange(fd, "a\r\nb\nc\r\n", "ok\r\nok\nok\r\n");
+	tcp_exchange(fd, "a\r\nb\nc\r\n", "ok\r\nok\nok\r\n");
 	/* A line split over two sends is one message. */
 	tcp_send_str(fd, "hel");
-	assert_exchange(fd, "lo\n", "ok\n");
+	tcp_exchange(fd, "lo\n", "ok\n");
 	g_assert_true(server_wait_log(srv, "get value hello\n", WAIT_MS));
 	close(fd);
 	server_stop(srv);
@@ -88,13 +75,13 @@ test_echo_raw_and_line(void)
 	struct server *srv = server_start("--echo", NULL);
 	int fd = tcp_connect("127.0.0.1", srv->port);
 
-	assert_exchange(fd, "echo me", "echo me");
+	tcp_exchange(fd, "echo me", "echo me");
 	close(fd);
 	server_stop(srv);
 
 	srv = server_start("--echo", "--framing", "line", NULL);
 	fd = tcp_connect("127.0.0.1", srv->port);
-	assert_exchange(fd, "one\r\ntwo\n", "one\r\ntwo\n");
+	tcp_exchange(fd, "one\r\ntwo\n", "one\r\ntwo\n");
 	close(fd);
 	server_stop(srv);
 }
@@ -106,7 +93,7 @@ test_custom_reply(void)
 	    "line", NULL);
 	int fd = tcp_connect("127.0.0.1", srv->port);
 
-	assert_exchange(fd, "PING\r\n", "+PONG\r\n");
+	tcp_exchange(fd, "PING\r\n", "+PONG\r\n");
 	close(fd);
 	server_stop(srv);
 }
@@ -117,10 +104,10 @@ test_log_escaping_and_truncation(void)
 	struct server *srv = server_start("--log-max", "6", NULL);
 	int fd = tcp_connect("127.0.0.1", srv->port);
 
-	assert_exchange(fd, "a\\b\x01\n", "ok");
+	tcp_exchange(fd, "a\\b\x01\n", "ok");
 	g_assert_true(server_wait_log(srv, "get value a\\\\b\\x01\\x0a\n",
 	    WAIT_MS));
-	assert_exchange(fd, "0123456789", "ok");
+	tcp_exchange(fd, "0123456789", "ok");
 	g_assert_true(server_wait_log(srv, "get value 012345...(10 bytes)\n",
 	    WAIT_MS));
 	close(fd);
@@ -134,7 +121,7 @@ test_idle_timeout(void)
 	int fd = tcp_connect("127.0.0.1", srv->port);
 	gint64 start = now_ms();
 
-	assert_exchange(fd, "hi", "ok");
+	tcp_exchange(fd, "hi", "ok");
 	g_assert_true(tcp_wait_closed(fd, WAIT_MS));
 	/* Not before the second of silence has passed. */
 	g_assert_cmpint(now_ms() - start, >=, 900);
@@ -171,7 +158,7 @@ test_send_timeout(void)
 	close(fd);
 	/* The worker is free again. */
 	fd = tcp_connect("127.0.0.1", srv->port);
-	assert_exchange(fd, "hi", "hi");
+	tcp_exchange(fd, "hi", "hi");
 	close(fd);
 	server_stop(srv);
 }
@@ -214,7 +201,7 @@ test_busy_when_queue_full(void)
 	char *got;
 
 	served = tcp_connect("127.0.0.1", srv->port);
-	assert_exchange(served, "1", "ok");	/* holds the only worker */
+	tcp_exchange(served, "1", "ok");	/* holds the only worker */
 	queued = tcp_connect("127.0.0.1", srv->port);
 	g_assert_true(server_wait_log(srv, "queued at depth 1", WAIT_MS));
 	rejected = tcp_connect("127.0.0.1", srv->port);
@@ -226,7 +213,7 @@ test_busy_when_queue_full(void)
 	close(rejected);
 	/* The queued client is served once the worker is free. */
 	close(served);
-	assert_exchange(queued, "2", "ok");
+	tcp_exchange(queued, "2", "ok");
 	close(queued);
 	server_stop(srv);
 }
@@ -252,7 +239,7 @@ test_long_line_then_healthy_client(void)
 	g_assert_true(server_wait_log(srv, "closed (line too long)", WAIT_MS));
 
 	fd = tcp_connect("127.0.0.1", srv->port);
-	assert_exchange(fd, "next\n", "ok\n");
+	tcp_exchange(fd, "next\n", "ok\n");
 	close(fd);
 	server_stop(srv);
 }
@@ -264,13 +251,13 @@ test_reset_client_harmless(void)
 	struct linger lg = { 1, 0 };
 	int fd = tcp_connect("127.0.0.1", srv->port);
 
-	assert_exchange(fd, "x", "ok");
+	tcp_exchange(fd, "x", "ok");
 	/* Linger 0: close() sends a reset instead of a FIN. */
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	close(fd);
 	g_assert_true(server_wait_log(srv, "closed (", WAIT_MS));
 	fd = tcp_connect("127.0.0.1", srv->port);
-	assert_exchange(fd, "y", "ok");
+	tcp_exchange(fd, "y", "ok");
 	close(fd);
 	server_stop(srv);
 }
@@ -295,7 +282,7 @@ test_ipv6_loopback(void)
 	srv = server_start("--listen", "::1", NULL);
 	g_assert_true(server_wait_log(srv, "listening on [::1]:", WAIT_MS));
 	fd = tcp_connect("::1", srv->port);
-	assert_exchange(fd, "v6", "ok");
+	tcp_exchange(fd, "v6", "ok");
 	close(fd);
 	g_assert_true(server_wait_log(srv, "[::1]:", WAIT_MS));
 	server_stop(srv);
@@ -308,7 +295,7 @@ test_debug_traces_the_pool(void)
 	    "2", NULL);
 	int fd = tcp_connect("127.0.0.1", srv->port);
 
-	assert_exchange(fd, "trace", "ok");
+	tcp_exchange(fd, "trace", "ok");
 	close(fd);
 	g_assert_true(server_wait_log(srv, ": accepted\n", WAIT_MS));
 	g_assert_true(server_wait_log(srv, ": queued at depth 1\n", WAIT_MS));
@@ -327,7 +314,7 @@ test_sigterm_with_idle_clients(void)
 
 	for (i = 0; i < 3; i++) {
 		fds[i] = tcp_connect("127.0.0.1", srv->port);
-		assert_exchange(fds[i], "idle", "ok");
+		tcp_exchange(fds[i], "idle", "ok");
 	}
 	start = now_ms();
 	server_signal(srv, SIGTERM);
@@ -354,7 +341,7 @@ test_sigterm_answers_received_and_queued(void)
 	char *got;
 
 	busy_fd = tcp_connect("127.0.0.1", srv->port);
-	assert_exchange(busy_fd, "hold\n", "ok\n");
+	tcp_exchange(busy_fd, "hold\n", "ok\n");
 	queued_fd = tcp_connect("127.0.0.1", srv->port);
 	tcp_send_str(queued_fd, "waiting\n");
 	g_assert_true(server_wait_log(srv, "queued at depth 1", WAIT_MS));

@@ -1,0 +1,31 @@
+/*
+ * service.h - what the main thread does for the service manager between
+ * accepts: counters on SIGUSR1, reload on SIGHUP, the watchdog and
+ * status, and the graceful drain with its deadline.
+ */
+#ifndef SOCKD_SERVICE_H
+#define SOCKD_SERVICE_H
+
+#include <stdbool.h>
+
+#include "config.h"
+
+/* Remember the running settings and the command line for reloads. */
+void service_init(struct settings *running, int argc, char **argv);
+/* How long the accept loop may sleep before service_tick(); -1: forever. */
+int service_tick_ms(void);
+/* Feed the watchdog and refresh the status line. */
+void service_tick(void);
+/* Tell the supervisor we are ready, with the counters as status. */
+void service_ready(void);
+/* SIGUSR1: log the counters and refresh the status. */
+void service_report(void);
+/* SIGHUP: reopen the log file, re-read the configuration, apply it. */
+void service_reload(void);
+/*
+ * SIGTERM: wake idle workers, serve what was received and queued, and
+ * wait up to --shutdown-timeout for the pool, keeping systemd informed.
+ */
+void service_drain(void);
+
+#endif

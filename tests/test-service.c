@@ -1,0 +1,675 @@
+/*
+ * test-service.c - sockd as a system service, against the real binary:
+ * the configuration file, SIGHUP and SIGUSR1, systemd's notify and socket
+ * activation protocols, the pid file, --daemon, log file reopening, the
+ * journal prefix, --user, and systemd-analyze on the built units.
+ */
+#include "build-config.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+#define WAIT_MS 10000
+
+/* A fresh directory for one test's files; g_free the path. */
+static char *
+temp_dir(void)
+{
+	GError *error = NULL;
+	char *dir = g_dir_make_tmp("sockd-test-XXXXXX", &error);
+
+	g_assert_no_error(error);
+	return dir;
+}
+
+/* Write text to dir/name; returns the path (g_free it). */
+static char *
+write_file(const char *dir, const char *name, const char *text)
+{
+	char *path = g_build_filename(dir, name, NULL);
+	GError *error = NULL;
+
+	g_file_set_contents(path, text, -1, &error);
+	g_assert_no_error(error);
+	return path;
+}
+
+/* Remove a test directory and what is in it. */
+static void
+remove_dir(char *dir)
+{
+	const char *name;
+	GDir *d = g_dir_open(dir, 0, NULL);
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		char *path = g_build_filename(dir, name, NULL);
+
+		g_unlink(path);
+		g_free(path);
+	}
+	if (d != NULL)
+		g_dir_close(d);
+	g_rmdir(dir);
+	g_free(dir);
+}
+
+/* Run sockd to its end with up to four arguments; status, stderr. */
+static int
+run_sockd(char **err, const char *a, const char *b, const char *c,
+    const char *d)
+{
+	const char *args[] = { harness_program("SOCKD"), a, b, c, d, NULL };
+
+	return run_program(args, NULL, NULL, err, WAIT_MS);
+}
+
+static void
+test_config_values(void)
+{
+	char *dir = temp_dir();
+	char *conf = write_file(dir, "sockd.conf",
+	    "# a comment\n"
+	    "\n"
+	    "  framing = line\n"
+	    "reply = \" pong \"\n"
+	    "workers=3\n"
+	    "timeout = 30\n");
+	struct server *srv = server_start("-c", conf, NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port);
+
+	tcp_exchange(fd, "ping\n", " pong \n");
+	g_assert_true(server_wait_log(srv, "3 workers, queue 1024, line",
+	    WAIT_MS));
+	close(fd);
+	server_stop(srv);
+	g_free(conf);
+	remove_dir(dir);
+}
+
+/* A file with text must stop sockd with 78 and "FILE:LINE: expect". */
+static void
+assert_config_error(const char *text, unsigned line, const char *expect)
+{
+	char *dir = temp_dir();
+	char *conf = write_file(dir, "bad.conf", text);
+	char *err, *want;
+
+	g_assert_cmpint(run_sockd(&err, "-c", conf, "--port", "0"), ==, 78);
+	want = g_strdup_printf("sockd: %s:%u: %s", conf, line, expect);
+	g_assert_true(g_str_has_prefix(err, want));
+	g_assert_cmpint(strchr(err, '\n') - err, ==, (long)strlen(err) - 1);
+	g_free(want);
+	g_free(err);
+	g_free(conf);
+	remove_dir(dir);
+}
+
+static void
+test_config_errors_exit_78(void)
+{
+	char *err;
+
+	assert_config_error("reply = x\n\nworkers = 0\n", 3,
+	    "workers: '0' is not a number in 1-4096");
+	assert_config_error("bogus = 1\n", 1, "unknown name 'bogus'");
+	assert_config_error("echo = maybe\n", 1, "echo: 'maybe' is not yes");
+	assert_config_error("# fine\nlisten = [::1\n", 2, "listen: ");
+	assert_config_error("timeout 5\n", 1, "expected name = value");
+	assert_config_error("config = /etc/other.conf\n", 1,
+	    "unknown name 'config'");
+	g_assert_cmpint(run_sockd(&err, "-c", "/nonexistent/sockd.conf",
+	    NULL, NULL), ==, 78);
+	g_assert_cmpstr(err, ==, "sockd: /nonexistent/sockd.conf:0: "
+	    "No such file or directory\n");
+	g_free(err);
+}
+
+static void
+test_command_line_overrides_file(void)
+{
+	char *dir = temp_dir();
+	char *conf = write_file(dir, "sockd.conf",
+	    "reply = from-file\nlisten = 127.0.0.2\nport = 1\n");
+	struct server *srv = server_start("--reply", "from-cli", "-c", conf,
+	    "--listen", "127.0.0.1", "--port", "0", NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port);
+
+	tcp_exchange(fd, "x", "from-cli");
+	/* The command line's --listen replaced the file's. */
+	g_assert_cmpuint(server_log_count(srv, "listening on"), ==, 1);
+	close(fd);
+	server_stop(srv);
+	g_free(conf);
+	remove_dir(dir);
+}
+
+static void
+test_sighup_changes_reply_live(void)
+{
+	char *dir = temp_dir();
+	char *conf = write_file(dir, "sockd.conf", "reply = one\n");
+	struct server *srv = server_start("-c", conf, NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port);
+	GError *error = NULL;
+
+	tcp_exchange(fd, "a", "one");
+	g_file_set_contents(conf, "reply = two\nworkers = 5\n", -1, &error);
+	g_assert_no_error(error);
+	server_signal(srv, SIGHUP);
+	g_assert_true(server_wait_log(srv, "reloaded ", WAIT_MS));
+	g_assert_true(server_wait_log(srv, "workers changed (256 to 5)",
+	    WAIT_MS));
+	/* The same connection gets the new reply for its next message. */
+	tcp_exchange(fd, "b", "two");
+
+	/* A broken file keeps the running settings. */
+	g_file_set_contents(conf, "reply = three\nworkers = none\n", -1,
+	    &error);
+	g_assert_no_error(error);
+	server_signal(srv, SIGHUP);
+	g_assert_true(server_wait_log(srv, "keeping the running settings",
+	    WAIT_MS));
+	g_assert_true(server_wait_log(srv, "sockd.conf:2: workers:",
+	    WAIT_MS));
+	tcp_exchange(fd, "c", "two");
+	close(fd);
+	server_stop(srv);
+	g_free(conf);
+	remove_dir(dir);
+}
+
+static void
+test_sigusr1_counters(void)
+{
+	struct server *srv = server_start(NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port);
+
+	tcp_exchange(fd, "hello", "ok");
+	close(fd);
+	g_assert_true(server_wait_log(srv, "closed (peer closed)", WAIT_MS));
+	server_signal(srv, SIGUSR1);
+	g_assert_true(server_wait_log(srv, "counters: accepted=1 active=0 "
+	    "rejected=0 timeouts=0 messages=1 bytes=5 replies=1 errors=0",
+	    WAIT_MS));
+	server_stop(srv);
+}
+
+/* A datagram socket standing in for systemd's notify socket. */
+struct notify_listener {
+	int fd;
+	char path[108];
+	GString *got;
+};
+
+static void
+notify_listen(struct notify_listener *n, const char *dir, bool abstract)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t len;
+
+	n->got = g_string_new(NULL);
+	n->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	g_assert_cmpint(n->fd, >=, 0);
+	if (abstract)
+		g_snprintf(n->path, sizeof n->path, "@sockd-test-%d-%d",
+		    (int)getpid(), g_random_int_range(0, 1 << 30));
+	else
+		g_snprintf(n->path, sizeof n->path, "%s/notify", dir);
+	memcpy(sun.sun_path, n->path, strlen(n->path));
+	if (abstract)
+		sun.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    strlen(n->path));
+	g_assert_cmpint(bind(n->fd, (struct sockaddr *)&sun, len), ==, 0);
+}
+
+/* Collect datagrams until one contains needle. */
+static bool
+notify_expect(struct notify_listener *n, const char *needle)
+{
+	struct pollfd pfd = { .fd = n->fd, .events = POLLIN };
+	gint64 deadline = now_ms() + WAIT_MS;
+	char buf[2048];
+	ssize_t len;
+
+	while (strstr(n->got->str, needle) == NULL) {
+		int left = (int)(deadline - now_ms());
+
+		if (left <= 0 || poll(&pfd, 1, left) <= 0) {
+			g_test_message("notifications so far:\n%s",
+			    n->got->str);
+			return false;
+		}
+		len = recv(n->fd, buf, sizeof buf, 0);
+		g_assert_cmpint(len, >, 0);
+		g_string_append_len(n->got, buf, len);
+		g_string_append_c(n->got, '|');
+	}
+	return true;
+}
+
+static void
+run_notify_test(bool abstract)
+{
+	char *dir = temp_dir();
+	struct notify_listener n;
+	struct server *srv;
+	int status;
+
+	notify_listen(&n, dir, abstract);
+	g_setenv("NOTIFY_SOCKET", n.path, TRUE);
+	g_setenv("WATCHDOG_USEC", "400000", TRUE);
+	srv = server_start(NULL);
+	g_unsetenv("NOTIFY_SOCKET");
+	g_unsetenv("WATCHDOG_USEC");
+	g_assert_true(notify_expect(&n, "READY=1\nSTATUS=accepted=0"));
+	/* Watchdog at half of 400 ms: it keeps coming. */
+	g_assert_true(notify_expect(&n, "WATCHDOG=1|"));
+	server_signal(srv, SIGHUP);
+	g_assert_true(notify_expect(&n, "RELOADING=1\nMONOTONIC_USEC="));
+	server_signal(srv, SIGTERM);
+	g_assert_true(notify_expect(&n, "STOPPING=1"));
+	g_assert_true(notify_expect(&n, "EXTEND_TIMEOUT_USEC="));
+	status = server_wait_exit(srv, WAIT_MS);
+	g_assert_cmpint(status, ==, 0);
+	server_free(srv);
+	close(n.fd);
+	g_string_free(n.got, TRUE);
+	if (!abstract) {
+		char *path = g_build_filename(dir, "notify", NULL);
+
+		g_unlink(path);
+		g_free(path);
+	}
+	remove_dir(dir);
+}
+
+static void
+test_notify_path_socket(void)
+{
+	run_notify_test(false);
+}
+
+static void
+test_notify_abstract_socket(void)
+{
+	run_notify_test(true);
+}
+
+/* A listening loopback socket on a kernel-chosen port. */
+static int
+listening_socket(int *port)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	socklen_t len = sizeof sin;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	g_assert_cmpint(bind(fd, (struct sockaddr *)&sin, sizeof sin), ==, 0);
+	g_assert_cmpint(listen(fd, 16), ==, 0);
+	g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sin, &len), ==, 0);
+	*port = ntohs(sin.sin_port);
+	return fd;
+}
+
+static void
+test_socket_activation_by_hand(void)
+{
+	const char *args[] = { harness_program("SOCKD"), "--listen",
+	    "127.0.0.2", "--port", "1", NULL };
+	struct spawn_options o = { .activated_fd = -1,
+	    .wait_for = "listening on " };
+	struct server *srv;
+	int lfd, port, fd;
+	char *expect;
+
+	/* What systemd does: the socket at descriptor 3 and LISTEN_PID
+	 * set to the child's pid; the --listen given is not used. */
+	lfd = listening_socket(&port);
+	o.activated_fd = lfd;
+	srv = server_spawn(args, &o);
+	expect = g_strdup_printf("listening on 127.0.0.1:%d (socket from "
+	    "systemd)", port);
+	g_assert_true(server_wait_log(srv, expect, WAIT_MS));
+	g_assert_cmpint(srv->port, ==, port);
+	close(lfd);
+	fd = tcp_connect("127.0.0.1", port);
+	tcp_exchange(fd, "activated", "ok");
+	close(fd);
+	server_stop(srv);
+	g_free(expect);
+}
+
+static void
+test_socket_activation_with_systemd_tool(void)
+{
+	char *tool = g_find_program_in_path("systemd-socket-activate");
+	char listen_arg[64];
+	const char *args[8];
+	struct spawn_options o = { .activated_fd = -1,
+	    .wait_for = "Listening on" };
+	struct server *srv;
+	int port, fd;
+
+	if (tool == NULL) {
+		g_test_skip("systemd-socket-activate is not installed");
+		return;
+	}
+	port = unused_port();
+	g_snprintf(listen_arg, sizeof listen_arg, "--listen=127.0.0.1:%d",
+	    port);
+	args[0] = tool;
+	args[1] = listen_arg;
+	args[2] = harness_program("SOCKD");
+	args[3] = "--listen";
+	args[4] = "127.0.0.2";
+	args[5] = NULL;
+	/* The tool listens, and execs sockd in its own process when the
+	 * first client connects; that client is then served. */
+	srv = server_spawn(args, &o);
+	fd = tcp_connect("127.0.0.1", port);
+	tcp_exchange(fd, "first", "ok");
+	close(fd);
+	g_assert_true(server_wait_log(srv, "(socket from systemd)", WAIT_MS));
+	fd = tcp_connect("127.0.0.1", port);
+	tcp_exchange(fd, "again", "ok");
+	close(fd);
+	server_stop(srv);
+	g_free(tool);
+}
+
+/* Read a pid file; 0 if it is missing or empty. */
+static pid_t
+read_pidfile(const char *path)
+{
+	char *text = NULL;
+	pid_t pid = 0;
+
+	if (g_file_get_contents(path, &text, NULL, NULL))
+		pid = (pid_t)atoi(text);
+	g_free(text);
+	return pid;
+}
+
+static void
+test_pidfile_lock_and_removal(void)
+{
+	char *dir = temp_dir();
+	char *pidfile = g_build_filename(dir, "sockd.pid", NULL);
+	struct server *srv = server_start("--pidfile", pidfile, NULL);
+	char *err, *expect;
+
+	g_assert_cmpint(read_pidfile(pidfile), ==, srv->pid);
+	g_assert_cmpint(run_sockd(&err, "--pidfile", pidfile, "--port", "0"),
+	    ==, 69);
+	expect = g_strdup_printf("pidfile %s: locked by a running sockd "
+	    "(pid %d)", pidfile, (int)srv->pid);
+	g_assert_nonnull(strstr(err, expect));
+	g_free(expect);
+	g_free(err);
+	server_stop(srv);
+	g_assert_false(g_file_test(pidfile, G_FILE_TEST_EXISTS));
+	g_free(pidfile);
+	remove_dir(dir);
+}
+
+/* Wait until a process we did not start is gone. */
+static bool
+wait_gone(pid_t pid)
+{
+	gint64 deadline = now_ms() + WAIT_MS;
+
+	/* Not our child: kill(pid, 0) is the only way to ask. */
+	while (kill(pid, 0) == 0 && now_ms() < deadline)
+		g_usleep(10000);
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+static void
+test_daemon_detaches(void)
+{
+	char *dir = temp_dir();
+	char *pidfile = g_build_filename(dir, "sockd.pid", NULL);
+	char *logfile = g_build_filename(dir, "sockd.log", NULL);
+	const char *args[] = { harness_program("SOCKD"), "--daemon",
+	    "--pidfile", pidfile, "--log-file", logfile, "--port", "0", NULL };
+	char *out, *err, *log = NULL, *p;
+	int port, fd;
+	pid_t pid;
+
+	/* The parent returns once the daemon is ready, with status 0. */
+	g_assert_cmpint(run_program(args, NULL, &out, &err, WAIT_MS), ==, 0);
+	g_assert_cmpstr(out, ==, "");
+	g_assert_cmpstr(err, ==, "");
+	pid = read_pidfile(pidfile);
+	g_assert_cmpint(pid, >, 0);
+	/* It is in its own session, not ours. */
+	g_assert_cmpint(getsid(pid), ==, pid);
+	g_assert_true(g_file_get_contents(logfile, &log, NULL, NULL));
+	p = strstr(log, "listening on 127.0.0.1:");
+	g_assert_nonnull(p);
+	port = atoi(p + strlen("listening on 127.0.0.1:"));
+	fd = tcp_connect("127.0.0.1", port);
+	tcp_exchange(fd, "daemon", "ok");
+	close(fd);
+	g_assert_cmpint(kill(pid, SIGTERM), ==, 0);
+	g_assert_true(wait_gone(pid));
+	g_assert_false(g_file_test(pidfile, G_FILE_TEST_EXISTS));
+	g_free(log);
+	g_assert_true(g_file_get_contents(logfile, &log, NULL, NULL));
+	g_assert_nonnull(strstr(log, "get value daemon"));
+	g_assert_nonnull(strstr(log, "stopped: accepted=1"));
+	g_free(log);
+	g_free(out);
+	g_free(err);
+	g_free(pidfile);
+	g_free(logfile);
+	remove_dir(dir);
+}
+
+static void
+test_daemon_failure_reaches_parent(void)
+{
+	char *dir = temp_dir();
+	char *logfile = g_build_filename(dir, "sockd.log", NULL);
+	int lfd, port;
+	char port_text[16], *err;
+	const char *args[] = { harness_program("SOCKD"), "--daemon",
+	    "--log-file", logfile, "--port", port_text, NULL };
+
+	/* Port in use: the failure is reported before detaching. */
+	lfd = listening_socket(&port);
+	g_snprintf(port_text, sizeof port_text, "%d", port);
+	g_assert_cmpint(run_program(args, NULL, NULL, &err, WAIT_MS), ==, 69);
+	g_free(err);
+	close(lfd);
+	g_free(logfile);
+	remove_dir(dir);
+}
+
+static void
+test_log_file_reopen(void)
+{
+	char *dir = temp_dir();
+	char *logfile = g_build_filename(dir, "sockd.log", NULL);
+	char *rotated = g_build_filename(dir, "sockd.log.1", NULL);
+	const char *args[] = { harness_program("SOCKD"), "--log-file",
+	    logfile, "--port", "0", NULL };
+	struct spawn_options o = { .activated_fd = -1 };
+	struct server *srv;
+	char *text = NULL, *p;
+	int port, fd, status;
+
+	/* The log goes to the file: read the port from there. */
+	srv = server_spawn(args, &o);
+	g_assert_true(wait_file_contains(logfile, "listening on"));
+	g_assert_true(g_file_get_contents(logfile, &text, NULL, NULL));
+	p = strstr(text, "listening on 127.0.0.1:");
+	port = atoi(p + strlen("listening on 127.0.0.1:"));
+	g_free(text);
+	fd = tcp_connect("127.0.0.1", port);
+	tcp_exchange(fd, "before", "ok");
+	g_assert_cmpint(g_rename(logfile, rotated), ==, 0);
+	server_signal(srv, SIGHUP);
+	/* The reopen is logged into the new file. */
+	g_assert_true(wait_file_contains(logfile, "log reopened"));
+	tcp_exchange(fd, "after", "ok");
+	g_assert_true(wait_file_contains(logfile, "get value after"));
+	g_assert_true(wait_file_contains(rotated, "get value before"));
+	g_assert_true(g_file_get_contents(rotated, &text, NULL, NULL));
+	g_assert_null(strstr(text, "get value after"));
+	g_free(text);
+	close(fd);
+	server_signal(srv, SIGTERM);
+	status = server_wait_exit(srv, WAIT_MS);
+	g_assert_cmpint(status, ==, 0);
+	server_free(srv);
+	g_free(logfile);
+	g_free(rotated);
+	remove_dir(dir);
+}
+
+static void
+test_journal_priority_prefix(void)
+{
+	const char *args[] = { harness_program("SOCKD"), "--port", "0", NULL };
+	struct spawn_options o = { .activated_fd = -1, .journal = true,
+	    .wait_for = "listening on " };
+	struct server *srv;
+
+	/* The harness's log pipe plays the journal stream. */
+	srv = server_spawn(args, &o);
+	g_assert_true(server_wait_log(srv, "<5>listening on 127.0.0.1:",
+	    WAIT_MS));
+	g_assert_cmpuint(server_log_count(srv, "notice:"), ==, 0);
+	server_stop(srv);
+}
+
+static void
+test_user_drop(void)
+{
+	struct server *srv;
+	char *status_path, *status = NULL, *uid_line, *expect;
+
+	if (getuid() != 0) {
+		g_test_skip("dropping to another user needs root");
+		return;
+	}
+	srv = server_start("--user", "nobody", NULL);
+	/* Listening is logged before the drop; startup ends after it. */
+	g_assert_true(server_wait_log(srv, " started: ", WAIT_MS));
+	status_path = g_strdup_printf("/proc/%d/status", (int)srv->pid);
+	g_assert_true(g_file_get_contents(status_path, &status, NULL, NULL));
+	uid_line = strstr(status, "\nUid:");
+	g_assert_nonnull(uid_line);
+	/* real, effective, saved and filesystem ids are all nobody's. */
+	expect = g_strdup_printf("\nUid:\t%d\t%d\t%d\t%d\n", 65534, 65534,
+	    65534, 65534);
+	g_assert_true(g_str_has_prefix(uid_line, expect));
+	g_free(expect);
+	g_free(status);
+	g_free(status_path);
+	server_stop(srv);
+}
+
+static void
+test_units_verify(void)
+{
+	char *tool = g_find_program_in_path("systemd-analyze");
+	char **dirs = g_strsplit(g_getenv("SOCKD_UNITS"), ":", 2);
+	char *dir = temp_dir(), *in, *text, *service, *socket, *err, *out;
+	char *exec_start, **lines;
+	const char *args[6];
+	GError *error = NULL;
+	int status;
+
+	if (tool == NULL) {
+		g_test_skip("systemd-analyze is not installed");
+		g_strfreev(dirs);
+		remove_dir(dir);
+		return;
+	}
+	/* The built unit, pointed at the built binary: verify checks that
+	 * ExecStart exists. */
+	in = g_build_filename(dirs[0], "sockd.service", NULL);
+	g_assert_true(g_file_get_contents(in, &text, NULL, &error));
+	exec_start = g_strdup_printf("ExecStart=%s ",
+	    harness_program("SOCKD"));
+	lines = g_regex_split_simple("ExecStart=\\S+ ", text, 0, 0);
+	g_free(text);
+	text = g_strjoinv(exec_start, lines);
+	service = write_file(dir, "sockd.service", text);
+	g_free(text);
+	g_free(exec_start);
+	g_strfreev(lines);
+	g_free(in);
+	in = g_build_filename(dirs[1], "sockd.socket", NULL);
+	g_assert_true(g_file_get_contents(in, &text, NULL, &error));
+	socket = write_file(dir, "sockd.socket", text);
+	g_free(text);
+	g_free(in);
+	args[0] = tool;
+	args[1] = "verify";
+	args[2] = "--man=no";
+	args[3] = service;
+	args[4] = socket;
+	args[5] = NULL;
+	status = run_program(args, NULL, &out, &err, 60000);
+	if (status != 0)
+		g_test_message("systemd-analyze said:\n%s%s", out, err);
+	g_assert_cmpint(status, ==, 0);
+	g_free(out);
+	g_free(err);
+	g_free(service);
+	g_free(socket);
+	g_free(tool);
+	g_strfreev(dirs);
+	remove_dir(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/service/config/values", test_config_values);
+	g_test_add_func("/service/config/errors-exit-78",
+	    test_config_errors_exit_78);
+	g_test_add_func("/service/config/command-line-overrides-file",
+	    test_command_line_overrides_file);
+	g_test_add_func("/service/sighup/changes-reply-live",
+	    test_sighup_changes_reply_live);
+	g_test_add_func("/service/sigusr1/counters", test_sigusr1_counters);
+	g_test_add_func("/service/notify/path-socket",
+	    test_notify_path_socket);
+	g_test_add_func("/service/notify/abstract-socket",
+	    test_notify_abstract_socket);
+	g_test_add_func("/service/activation/by-hand",
+	    test_socket_activation_by_hand);
+	g_test_add_func("/service/activation/systemd-socket-activate",
+	    test_socket_activation_with_systemd_tool);
+	g_test_add_func("/service/pidfile/lock-and-removal",
+	    test_pidfile_lock_and_removal);
+	g_test_add_func("/service/daemon/detaches", test_daemon_detaches);
+	g_test_add_func("/service/daemon/failure-reaches-parent",
+	    test_daemon_failure_reaches_parent);
+	g_test_add_func("/service/log/file-reopen", test_log_file_reopen);
+	g_test_add_func("/service/log/journal-priority-prefix",
+	    test_journal_priority_prefix);
+	g_test_add_func("/service/user/drop", test_user_drop);
+	g_test_add_func("/service/units/verify", test_units_verify);
+	return g_test_run();
+}
