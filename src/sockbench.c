@@ -1,0 +1,587 @@
+/*
+ * sockbench - load generator for line servers: N connections, each with P
+ * messages in flight, counting one answer per reply line.  Drives sockd,
+ * redis (PING -> +PONG) and memcached (version -> VERSION) alike.
+ * Built not to be the bottleneck: epoll per thread, no allocation per
+ * message, latency into a fixed log-linear histogram.
+ */
+#include "build-config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Histogram: values below 128 ns exact, then 128 steps per power of two,
+ * so a bucket is never wider than 1/128 (0.8%) of its value. */
+#define HIST_SUB 128
+#define HIST_BUCKETS (HIST_SUB + 50 * HIST_SUB)
+
+struct options {
+	const char *host, *port;
+	unsigned conns, depth, threads;
+	uint64_t messages;	/* 0: run for seconds */
+	double seconds;
+	const char *message;
+	const char *expect;
+	bool connect_per_message;
+	bool json;
+};
+
+struct conn {
+	int fd;
+	unsigned inflight;
+	uint64_t *sent_ns;	/* ring of send times, depth entries */
+	unsigned head;		/* oldest in-flight message */
+	size_t line_pos;	/* bytes seen of the current reply line */
+	bool line_ok;		/* current line matches --expect so far */
+	bool connecting;
+};
+
+struct worker {
+	pthread_t thread;
+	const struct options *opt;
+	struct conn *conns;
+	unsigned nconns;
+	int epfd;
+	uint64_t hist[HIST_BUCKETS];
+	uint64_t max_ns;
+	atomic_uint_fast64_t answers;	/* read by the progress line */
+	uint64_t errors, mismatches;
+};
+
+static struct options opt = {
+	.host = "127.0.0.1", .port = "8001", .conns = 1, .depth = 1,
+	.threads = 1, .seconds = 0, .message = "PING", .expect = NULL,
+};
+static struct addrinfo *target;
+static char *send_block;	/* depth copies of message + "\r\n" */
+static size_t msg_len;		/* one message with its line ending */
+static atomic_uint_fast64_t to_send;	/* messages left to start (-n) */
+static atomic_bool stopping;
+static uint64_t deadline_ns;
+
+/* Print one error line and exit. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+die(int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("sockbench: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(status);
+}
+
+/* Nanoseconds on the monotonic clock. */
+static uint64_t
+now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The bucket of a value. */
+static unsigned
+hist_index(uint64_t v)
+{
+	unsigned e;
+
+	if (v < HIST_SUB)
+		return (unsigned)v;
+	e = 63u - (unsigned)__builtin_clzll(v);	/* >= 7 */
+	if (e - 7 >= 50)
+		return HIST_BUCKETS - 1;
+	return HIST_SUB + (e - 7) * HIST_SUB +
+	    (unsigned)((v >> (e - 7)) - HIST_SUB);
+}
+
+/* The middle of a bucket. */
+static uint64_t
+hist_value(unsigned i)
+{
+	unsigned e;
+	uint64_t low;
+
+	if (i < HIST_SUB)
+		return i;
+	e = (i - HIST_SUB) / HIST_SUB + 7;
+	low = (uint64_t)(HIST_SUB + (i - HIST_SUB) % HIST_SUB) << (e - 7);
+	return low + ((1ull << (e - 7)) >> 1);
+}
+
+/* Claim up to want messages to send; fewer when -n runs out. */
+static unsigned
+claim(unsigned want)
+{
+	uint_fast64_t left;
+
+	if (atomic_load_explicit(&stopping, memory_order_relaxed))
+		return 0;
+	if (opt.messages == 0)
+		return want;
+	left = atomic_load(&to_send);
+	do {
+		if (left == 0)
+			return 0;
+	} while (!atomic_compare_exchange_weak(&to_send, &left,
+	    left - (left < want ? left : want)));
+	return left < want ? (unsigned)left : want;
+}
+
+/* Send n messages in one write, stamping their send time. */
+static int
+send_messages(struct conn *c, unsigned n)
+{
+	uint64_t t = now_ns();
+	size_t len = n * msg_len, off = 0;
+	ssize_t w;
+	unsigned i;
+
+	for (i = 0; i < n; i++)
+		c->sent_ns[(c->head + c->inflight + i) % opt.depth] = t;
+	while (off < len) {
+		w = send(c->fd, send_block + off, len - off, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;	/* the socket buffer holds P lines */
+		off += (size_t)w;
+	}
+	c->inflight += n;
+	return 0;
+}
+
+/* Open a connection (non-blocking connect); -1 on failure. */
+static int
+open_conn(struct worker *w, struct conn *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT };
+	int on = 1;
+
+	c->fd = socket(target->ai_family, SOCK_STREAM | SOCK_NONBLOCK |
+	    SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -1;
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+	if (connect(c->fd, target->ai_addr, target->ai_addrlen) < 0 &&
+	    errno != EINPROGRESS) {
+		close(c->fd);
+		c->fd = -1;
+		return -1;
+	}
+	c->connecting = true;
+	c->inflight = c->head = 0;
+	c->line_pos = 0;
+	c->line_ok = true;
+	ev.data.ptr = c;
+	return epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev);
+}
+
+/* Close a connection for good or, per message, to open the next. */
+static void
+close_conn(struct worker *w, struct conn *c, bool failed)
+{
+	if (failed)
+		w->errors++;
+	close(c->fd);
+	c->fd = -1;
+	if (opt.connect_per_message && claim(1) == 1 && open_conn(w, c) < 0)
+		w->errors++;
+}
+
+/* One reply line ended: record its latency and whether it matched. */
+static void
+answer_done(struct worker *w, struct conn *c, uint64_t t)
+{
+	uint64_t ns = t - c->sent_ns[c->head];
+
+	w->hist[hist_index(ns)]++;
+	if (ns > w->max_ns)
+		w->max_ns = ns;
+	if (!c->line_ok)
+		w->mismatches++;
+	c->head = (c->head + 1) % opt.depth;
+	c->inflight--;
+	c->line_pos = 0;
+	c->line_ok = true;
+}
+
+/* Count the answers in bytes just read. */
+static unsigned
+scan_answers(struct worker *w, struct conn *c, const char *buf, size_t n)
+{
+	size_t expect_len = opt.expect ? strlen(opt.expect) : 0;
+	uint64_t t = now_ns();
+	unsigned answers = 0;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (c->line_pos < expect_len &&
+		    buf[i] != opt.expect[c->line_pos])
+			c->line_ok = false;
+		c->line_pos++;
+		if (buf[i] != '\n')
+			continue;
+		if (c->line_pos - 1 < expect_len)
+			c->line_ok = false;	/* line shorter than prefix */
+		if (c->inflight == 0) {
+			w->mismatches++;	/* an answer nobody asked for */
+			c->line_pos = 0;
+			continue;
+		}
+		answer_done(w, c, t);
+		answers++;
+	}
+	return answers;
+}
+
+/* Handle one readiness event on a connection. */
+static void
+on_event(struct worker *w, struct conn *c, uint32_t events)
+{
+	char buf[65536];
+	unsigned answers = 0, more;
+	ssize_t n;
+	int err = 0;
+	socklen_t len = sizeof err;
+
+	if (c->connecting && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+
+		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
+		    err != 0) {
+			close_conn(w, c, true);
+			return;
+		}
+		c->connecting = false;
+		epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+		more = claim(opt.connect_per_message ? 0 : opt.depth);
+		if (opt.connect_per_message)
+			more = 1;	/* claimed when opened */
+		if (more > 0 && send_messages(c, more) < 0)
+			close_conn(w, c, true);
+		else if (more == 0)
+			close_conn(w, c, false);
+		return;
+	}
+	for (;;) {
+		n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+		if (n > 0) {
+			answers += scan_answers(w, c, buf, (size_t)n);
+			if ((size_t)n < sizeof buf)
+				break;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		close_conn(w, c, c->inflight > 0 || n < 0);
+		atomic_fetch_add_explicit(&w->answers, answers,
+		    memory_order_relaxed);
+		return;
+	}
+	atomic_fetch_add_explicit(&w->answers, answers, memory_order_relaxed);
+	if (opt.connect_per_message) {
+		if (c->inflight == 0 && answers > 0)
+			close_conn(w, c, false);
+		return;
+	}
+	more = claim(answers);
+	if (more > 0 && send_messages(c, more) < 0)
+		close_conn(w, c, true);
+	else if (more == 0 && c->inflight == 0)
+		close_conn(w, c, false);	/* nothing left to ask */
+}
+
+/* True when nothing is left in flight or to be sent. */
+static bool
+worker_done(const struct worker *w)
+{
+	unsigned i;
+
+	for (i = 0; i < w->nconns; i++)
+		if (w->conns[i].fd >= 0)
+			return false;
+	return true;
+}
+
+/* A load-generating thread: its connections and one epoll. */
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct epoll_event events[256];
+	unsigned i;
+	int n;
+
+	w->epfd = epoll_create1(EPOLL_CLOEXEC);
+	if (w->epfd < 0)
+		die(EX_OSERR, "epoll_create1: %s", strerror(errno));
+	for (i = 0; i < w->nconns; i++) {
+		w->conns[i].fd = -1;
+		if ((!opt.connect_per_message || claim(1) == 1) &&
+		    open_conn(w, &w->conns[i]) < 0)
+			w->errors++;
+	}
+	while (!worker_done(w)) {
+		if (deadline_ns && now_ns() >= deadline_ns)
+			atomic_store(&stopping, true);
+		if (atomic_load_explicit(&stopping, memory_order_relaxed))
+			for (i = 0; i < w->nconns; i++)
+				if (w->conns[i].fd >= 0 &&
+				    w->conns[i].inflight == 0 &&
+				    !w->conns[i].connecting) {
+					close(w->conns[i].fd);
+					w->conns[i].fd = -1;
+				}
+		n = epoll_wait(w->epfd, events, 256, 100);
+		for (i = 0; i < (unsigned)(n > 0 ? n : 0); i++)
+			on_event(w, events[i].data.ptr, events[i].events);
+	}
+	close(w->epfd);
+	return NULL;
+}
+
+static void
+usage(FILE *out)
+{
+	fputs(
+"Usage: sockbench [-h HOST] [-p PORT] -c CONNS [-n MESSAGES | -d SECONDS]\n"
+"                 [-P DEPTH] [-m MESSAGE] [--expect PREFIX] [-T THREADS]\n"
+"                 [--connect-per-message] [--json]\n"
+"Drive a line server and report messages/s and latency percentiles.\n"
+"\n"
+"  -h, --host HOST            server (default 127.0.0.1)\n"
+"  -p, --port PORT            port (default 8001)\n"
+"  -c, --connections N        connections (default 1)\n"
+"  -n, --messages N           stop after N answers\n"
+"  -d, --duration SECONDS     or stop after this long\n"
+"  -P, --pipeline DEPTH       messages in flight per connection (1)\n"
+"  -m, --message TEXT         message, sent with \\r\\n (default PING)\n"
+"      --expect PREFIX        every answer line must start with PREFIX\n"
+"      --connect-per-message  connect, send one message, close; repeat\n"
+"  -T, --threads N            load-generating threads (1)\n"
+"      --json                 print the result as one JSON object\n"
+"      --help                 show this help and exit\n", out);
+}
+
+/* Parse an unsigned number within [min, max] or die naming the option. */
+static uint64_t
+number(const char *name, const char *text, uint64_t min, uint64_t max)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(text, &end, 10);
+	if (*text < '0' || *text > '9' || *end != '\0' || errno != 0 ||
+	    v < min || v > max)
+		die(EX_USAGE, "%s: '%s' is not a number in %llu-%llu", name,
+		    text, (unsigned long long)min, (unsigned long long)max);
+	return v;
+}
+
+static void
+parse_args(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "host", required_argument, NULL, 'h' },
+		{ "port", required_argument, NULL, 'p' },
+		{ "connections", required_argument, NULL, 'c' },
+		{ "messages", required_argument, NULL, 'n' },
+		{ "duration", required_argument, NULL, 'd' },
+		{ "pipeline", required_argument, NULL, 'P' },
+		{ "message", required_argument, NULL, 'm' },
+		{ "expect", required_argument, NULL, 'e' },
+		{ "connect-per-message", no_argument, NULL, 'C' },
+		{ "threads", required_argument, NULL, 'T' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'H' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int ch;
+
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":h:p:c:n:d:P:m:T:", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 'h': opt.host = optarg; break;
+		case 'p': number("--port", optarg, 1, 65535);
+			opt.port = optarg; break;
+		case 'c': opt.conns = (unsigned)number("--connections", optarg,
+			    1, 100000); break;
+		case 'n': opt.messages = number("--messages", optarg, 1,
+			    UINT64_MAX / 2); break;
+		case 'd': opt.seconds = (double)number("--duration", optarg, 1,
+			    86400); break;
+		case 'P': opt.depth = (unsigned)number("--pipeline", optarg, 1,
+			    4096); break;
+		case 'm': opt.message = optarg; break;
+		case 'e': opt.expect = optarg; break;
+		case 'C': opt.connect_per_message = true; break;
+		case 'T': opt.threads = (unsigned)number("--threads", optarg,
+			    1, 256); break;
+		case 'j': opt.json = true; break;
+		case 'H': usage(stdout); exit(0);
+		case ':': die(EX_USAGE, "%s: needs a value", argv[optind - 1]);
+		default: die(EX_USAGE, "unknown option '%s' (try --help)",
+			    argv[optind - 1]);
+		}
+	}
+	if (optind < argc)
+		die(EX_USAGE, "unexpected argument '%s'", argv[optind]);
+	if (opt.messages == 0 && opt.seconds == 0)
+		opt.seconds = 5;
+	if (opt.connect_per_message)
+		opt.depth = 1;
+	if (opt.threads > opt.conns)
+		opt.threads = opt.conns;
+}
+
+/* The smallest value with at least q of the answers at or below it. */
+static uint64_t
+percentile(const uint64_t *hist, uint64_t total, double q)
+{
+	uint64_t want = (uint64_t)((double)total * q), seen = 0;
+	unsigned i;
+
+	if (want == 0)
+		want = 1;
+	for (i = 0; i < HIST_BUCKETS; i++) {
+		seen += hist[i];
+		if (seen >= want)
+			return hist_value(i);
+	}
+	return 0;
+}
+
+/* Print progress once a second until the workers are done. */
+static void
+progress(struct worker *workers, double elapsed, uint64_t *last)
+{
+	uint64_t total = 0;
+	unsigned i;
+
+	for (i = 0; i < opt.threads; i++)
+		total += atomic_load(&workers[i].answers);
+	fprintf(stderr, "sockbench: %.0f s: %llu answers, %llu/s\n", elapsed,
+	    (unsigned long long)total, (unsigned long long)(total - *last));
+	*last = total;
+}
+
+int
+main(int argc, char **argv)
+{
+	static uint64_t hist[HIST_BUCKETS];
+	struct worker *workers;
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
+	uint64_t start, end, total = 0, errors = 0, mismatches = 0, max = 0;
+	uint64_t last = 0, next_progress;
+	struct conn *conns;
+	unsigned i, j, k;
+	double secs;
+	int rc;
+
+	parse_args(argc, argv);
+	signal(SIGPIPE, SIG_IGN);
+	rc = getaddrinfo(opt.host, opt.port, &hints, &target);
+	if (rc != 0)
+		die(EX_NOHOST, "resolve %s: %s", opt.host, gai_strerror(rc));
+	msg_len = strlen(opt.message) + 2;
+	send_block = malloc(msg_len * opt.depth);
+	conns = calloc(opt.conns, sizeof *conns);
+	workers = calloc(opt.threads, sizeof *workers);
+	if (send_block == NULL || conns == NULL || workers == NULL)
+		die(EX_OSERR, "out of memory");
+	for (i = 0; i < opt.depth; i++) {
+		memcpy(send_block + i * msg_len, opt.message, msg_len - 2);
+		memcpy(send_block + i * msg_len + msg_len - 2, "\r\n", 2);
+	}
+	for (i = 0; i < opt.conns; i++) {
+		conns[i].sent_ns = calloc(opt.depth, sizeof(uint64_t));
+		if (conns[i].sent_ns == NULL)
+			die(EX_OSERR, "out of memory");
+	}
+	atomic_store(&to_send, opt.messages);
+	start = now_ns();
+	if (opt.seconds > 0)
+		deadline_ns = start + (uint64_t)(opt.seconds * 1e9);
+	for (i = 0, j = 0; i < opt.threads; i++) {
+		k = opt.conns / opt.threads + (i < opt.conns % opt.threads);
+		workers[i].conns = conns + j;
+		workers[i].nconns = k;
+		j += k;
+		if (pthread_create(&workers[i].thread, NULL, worker_main,
+		    &workers[i]) != 0)
+			die(EX_OSERR, "pthread_create failed");
+	}
+	next_progress = start + 1000000000u;
+	for (i = 0; i < opt.threads; i++) {
+		/* Progress for runs longer than two seconds. */
+		while (opt.seconds > 2 && pthread_tryjoin_np(workers[i].thread,
+		    NULL) != 0) {
+			usleep(20000);
+			if (now_ns() >= next_progress) {
+				progress(workers, (double)(now_ns() - start) /
+				    1e9, &last);
+				next_progress += 1000000000u;
+			}
+		}
+		if (opt.seconds <= 2)
+			pthread_join(workers[i].thread, NULL);
+	}
+	end = now_ns();
+	for (i = 0; i < opt.threads; i++) {
+		for (j = 0; j < HIST_BUCKETS; j++)
+			hist[j] += workers[i].hist[j];
+		total += atomic_load(&workers[i].answers);
+		errors += workers[i].errors;
+		mismatches += workers[i].mismatches;
+		if (workers[i].max_ns > max)
+			max = workers[i].max_ns;
+	}
+	secs = (double)(end - start) / 1e9;
+	if (opt.json)
+		printf("{\"connections\":%u,\"pipeline\":%u,\"threads\":%u,"
+		    "\"connect_per_message\":%s,\"answers\":%llu,"
+		    "\"seconds\":%.3f,\"rate\":%.0f,\"p50_us\":%.1f,"
+		    "\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
+		    "\"errors\":%llu,\"mismatches\":%llu}\n", opt.conns,
+		    opt.depth, opt.threads, opt.connect_per_message ? "true" :
+		    "false", (unsigned long long)total, secs,
+		    (double)total / secs, percentile(hist, total, 0.5) / 1e3,
+		    percentile(hist, total, 0.99) / 1e3,
+		    percentile(hist, total, 0.999) / 1e3, max / 1e3,
+		    (unsigned long long)errors, (unsigned long long)mismatches);
+	else
+		printf("%llu answers in %.3f s: %.0f msg/s\n"
+		    "latency p50 %.1f us, p99 %.1f us, p99.9 %.1f us, "
+		    "max %.1f us\nerrors %llu, mismatches %llu\n",
+		    (unsigned long long)total, secs, (double)total / secs,
+		    percentile(hist, total, 0.5) / 1e3,
+		    percentile(hist, total, 0.99) / 1e3,
+		    percentile(hist, total, 0.999) / 1e3, max / 1e3,
+		    (unsigned long long)errors, (unsigned long long)mismatches);
+	return errors || mismatches || total == 0 ? 1 : 0;
+}
