@@ -187,6 +187,27 @@ refresh_live(struct conn *c)
 	c->rules.max_line = live->max_line;
 }
 
+/* Wait for the client's next bytes; -1 with the reason to close. */
+static int
+await_input(struct conn *c, enum close_reason *reason, int *errnum)
+{
+	switch (wait_input(c->fd, c->live->timeout)) {
+	case WAIT_READY:
+		return 0;
+	case WAIT_TIMEOUT:
+		*reason = CLOSE_TIMEOUT;
+		return -1;
+	case WAIT_DRAIN:
+		*reason = CLOSE_SHUTDOWN;
+		return -1;
+	case WAIT_ERROR:
+		break;
+	}
+	*errnum = errno;
+	*reason = CLOSE_ERROR;
+	return -1;
+}
+
 /* Receive and answer until the connection ends; returns why it ended. */
 static enum close_reason
 conn_loop(struct conn *c, int *errnum)
@@ -194,12 +215,20 @@ conn_loop(struct conn *c, int *errnum)
 	enum framer_status status;
 	enum close_reason reason;
 	char *space;
+	bool drained = false;
 	size_t room;
 	ssize_t n;
 
 	for (;;) {
 		if (drain_expired())
 			return CLOSE_SHUTDOWN;
+		/*
+		 * The last read emptied the socket and we answered: a
+		 * request/response client is now waiting for us, so a recv
+		 * would only say EAGAIN.  Skip that system call and wait.
+		 */
+		if (drained && await_input(c, &reason, errnum) < 0)
+			return reason;
 		refresh_live(c);
 		space = framer_space(c->framer, &room);
 		if (space == NULL) {
@@ -218,6 +247,7 @@ conn_loop(struct conn *c, int *errnum)
 				return reason;
 			if (status == FRAMER_LINE_TOO_LONG)
 				return CLOSE_TOO_LONG;
+			drained = (size_t)n < room;
 			continue;
 		}
 		if (n == 0) {
@@ -229,6 +259,7 @@ conn_loop(struct conn *c, int *errnum)
 				return reason;
 			return CLOSE_PEER;
 		}
+		drained = false;
 		if (errno == EINTR)
 			continue;
 		if (errno == ECONNRESET)
@@ -237,17 +268,8 @@ conn_loop(struct conn *c, int *errnum)
 			*errnum = errno;
 			return CLOSE_ERROR;
 		}
-		switch (wait_input(c->fd, c->live->timeout)) {
-		case WAIT_READY:
-			continue;
-		case WAIT_TIMEOUT:
-			return CLOSE_TIMEOUT;
-		case WAIT_DRAIN:
-			return CLOSE_SHUTDOWN;
-		case WAIT_ERROR:
-			*errnum = errno;
-			return CLOSE_ERROR;
-		}
+		if (await_input(c, &reason, errnum) < 0)
+			return reason;
 	}
 }
 
