@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -261,6 +262,28 @@ config_apply(struct settings *s, const struct option_spec *o,
 	return -1;
 }
 
+/*
+ * Make a relative path absolute against the directory sockd started in,
+ * remembered at the first call: --daemon moves to / and a reload must
+ * still find the same files.
+ */
+static int
+absolute_path(char **path, char *err, size_t errsz)
+{
+	static char start_dir[4096];
+	char joined[8192];
+
+	if (*path == NULL || (*path)[0] == '/')
+		return 0;
+	if (start_dir[0] == '\0' && getcwd(start_dir, sizeof start_dir) ==
+	    NULL) {
+		snprintf(err, errsz, "getcwd: %s", strerror(errno));
+		return -1;
+	}
+	snprintf(joined, sizeof joined, "%s/%s", start_dir, *path);
+	return set_string(path, joined, err, errsz);
+}
+
 /* Check the settings as a whole and parse the listen addresses. */
 static int
 config_finish(struct settings *s, char *err, size_t errsz)
@@ -284,6 +307,10 @@ config_finish(struct settings *s, char *err, size_t errsz)
 		}
 	}
 	s->nlisten = s->nlisten_specs;
+	if (absolute_path(&s->config_file, err, errsz) < 0 ||
+	    absolute_path(&s->log_file, err, errsz) < 0 ||
+	    absolute_path(&s->pidfile, err, errsz) < 0)
+		return -1;
 	if (s->log_file != NULL && s->syslog) {
 		snprintf(err, errsz, "log-file and syslog exclude each other");
 		return -1;
@@ -559,6 +586,8 @@ config_load(struct settings *s, int argc, char **argv, char *err,
 	if (result != CONFIG_OK || s->config_file == NULL)
 		return result != CONFIG_OK ? result :
 		    config_parse_args(s, argc, argv, err, errsz);
+	if (absolute_path(&s->config_file, err, errsz) < 0)
+		return CONFIG_ERROR;
 	path = s->config_file;
 	s->config_file = NULL;
 	config_free(s);

@@ -75,7 +75,8 @@ conn_drain_begin(int64_t deadline_ms)
 static bool
 drain_expired(void)
 {
-	return atomic_load_explicit(&draining, memory_order_relaxed) &&
+	/* Acquire (seq_cst): seeing draining means seeing its deadline. */
+	return atomic_load(&draining) &&
 	    clock_now_ms() >= atomic_load(&drain_deadline_ms);
 }
 
@@ -86,7 +87,7 @@ send_limit_ms(const struct live_settings *live)
 	int64_t limit = live->timeout ? (int64_t)live->timeout * 1000 : -1;
 	int64_t left;
 
-	if (atomic_load_explicit(&draining, memory_order_relaxed)) {
+	if (atomic_load(&draining)) {
 		left = atomic_load(&drain_deadline_ms) - clock_now_ms();
 		if (left < 1)
 			left = 1;
@@ -152,11 +153,20 @@ static int
 send_answers(struct conn *c, enum close_reason *reason, int *errnum)
 {
 	struct framer *f = c->framer;
+	size_t done = 0, sent;
+	int rc, wake;
 
 	if (f->out_len == 0)
 		return 0;
-	if (net_send_all(c->fd, f->out, f->out_len,
-	    send_limit_ms(c->live)) == 0) {
+	do {
+		/* A drain that starts while the client is not reading must
+		 * shorten the wait to its deadline: wake, and wait again. */
+		wake = atomic_load(&draining) ? -1 : drain_pipe[0];
+		rc = net_send_all(c->fd, f->out + done, f->out_len - done,
+		    send_limit_ms(c->live), wake, &sent);
+		done += sent;
+	} while (rc < 0 && errno == ECANCELED);
+	if (rc == 0) {
 		c->totals.bytes_out += f->out_len;
 		return 0;
 	}

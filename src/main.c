@@ -4,6 +4,7 @@
  */
 #include "build-config.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sysexits.h>
@@ -97,6 +98,7 @@ main(int argc, char **argv)
 	struct queue queue;
 	struct signal_requests req;
 	char counters[512];
+	bool drained;
 
 	load_settings(&settings, argc, argv);
 	open_log(&settings);
@@ -120,13 +122,14 @@ main(int argc, char **argv)
 
 	listener_close(&listener);
 	queue_close(&queue);
-	service_drain();
-	pool_join();
-	queue_destroy(&queue);
+	drained = service_drain();
 	pidfile_remove();
-
 	stats_format(counters, sizeof counters);
 	log_notice("stopped: %s", counters);
+	if (!drained)
+		return 0;	/* exit() ends the stuck workers */
+	pool_join();
+	queue_destroy(&queue);
 	config_live_free_all();
 	config_free(&settings);
 	return 0;

@@ -224,19 +224,51 @@ wait_fd(int fd, short events, int64_t deadline_ms)
 	}
 }
 
+/* Wait until fd is writable or wake_fd readable; 2 woken, else as wait_fd. */
+static int
+wait_writable(int fd, int wake_fd, int64_t deadline_ms)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = fd, .events = POLLOUT },
+		{ .fd = wake_fd, .events = POLLIN },
+	};
+	int64_t left;
+	int rc;
+
+	if (wake_fd < 0)
+		return wait_fd(fd, POLLOUT, deadline_ms);
+	for (;;) {
+		left = deadline_ms < 0 ? -1 : deadline_ms - clock_now_ms();
+		if (deadline_ms >= 0 && left < 0)
+			left = 0;
+		rc = poll(pfd, 2, (int)(left > 1 << 30 ? 1 << 30 : left));
+		if (rc < 0 && errno == EINTR)
+			continue;
+		if (rc <= 0)
+			return rc;
+		return pfd[0].revents != 0 ? 1 : 2;
+	}
+}
+
 /* Send all of buf within timeout_ms (0: wait forever) without SIGPIPE. */
 int
-net_send_all(int fd, const char *buf, size_t len, int timeout_ms)
+net_send_all(int fd, const char *buf, size_t len, int timeout_ms,
+    int wake_fd, size_t *sent)
 {
 	int64_t deadline = -1;
+	size_t total = 0;
 	ssize_t n;
 	int rc;
 
+	if (sent == NULL)
+		sent = &total;
+	*sent = 0;
 	while (len > 0) {
 		n = send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (n > 0) {
 			buf += n;
 			len -= (size_t)n;
+			*sent += (size_t)n;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
@@ -246,11 +278,15 @@ net_send_all(int fd, const char *buf, size_t len, int timeout_ms)
 		/* The peer is not reading: wait, but not forever. */
 		if (deadline < 0 && timeout_ms > 0)
 			deadline = clock_now_ms() + timeout_ms;
-		rc = wait_fd(fd, POLLOUT, deadline);
+		rc = wait_writable(fd, wake_fd, deadline);
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {
 			errno = ETIMEDOUT;
+			return -1;
+		}
+		if (rc == 2) {
+			errno = ECANCELED;
 			return -1;
 		}
 	}

@@ -40,8 +40,14 @@ void net_format_addr(const struct sockaddr *sa, socklen_t len, char *out,
 int net_listen(const struct listen_addr *addr, int backlog, bool reuseport,
     int *fds, size_t max, size_t *nfds, char *err, size_t errsz);
 
-/* Send all of buf within timeout_ms without SIGPIPE; -1 with errno set. */
-int net_send_all(int fd, const char *buf, size_t len, int timeout_ms);
+/*
+ * Send all of buf within timeout_ms (0: no limit) without SIGPIPE; -1
+ * with errno set (ETIMEDOUT when the peer stopped reading).  While the
+ * peer does not read, a readable wake_fd (-1: none) ends the wait with
+ * ECANCELED.  *sent (may be NULL) counts the bytes that left.
+ */
+int net_send_all(int fd, const char *buf, size_t len, int timeout_ms,
+    int wake_fd, size_t *sent);
 
 /*
  * Close without destroying answers the peer has not read yet: send our

@@ -36,7 +36,7 @@ static struct worker *workers;
 static unsigned nstarted;
 /* Workers still running, so the drain can wait with a deadline. */
 static pthread_mutex_t running_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t running_done = PTHREAD_COND_INITIALIZER;
+static pthread_cond_t running_done;	/* on CLOCK_MONOTONIC */
 static unsigned nrunning;
 
 /* A worker's life: take a connection, serve it, repeat until closed. */
@@ -63,12 +63,21 @@ int
 pool_start(struct queue *q, unsigned nworkers)
 {
 	pthread_attr_t attr;
+	pthread_condattr_t cattr;
 	sigset_t old_mask;
 	int rc;
 
 	workers = calloc(nworkers, sizeof *workers);
 	if (workers == NULL)
 		return -1;
+	/* The drain's deadline must not move when the wall clock does. */
+	if ((rc = pthread_condattr_init(&cattr)) != 0 ||
+	    (rc = pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC)) != 0 ||
+	    (rc = pthread_cond_init(&running_done, &cattr)) != 0) {
+		errno = rc;
+		return -1;
+	}
+	pthread_condattr_destroy(&cattr);
 	if ((rc = pthread_attr_init(&attr)) != 0 ||
 	    (rc = pthread_attr_setstacksize(&attr, WORKER_STACK_SIZE)) != 0) {
 		errno = rc;
@@ -112,7 +121,7 @@ pool_wait(int timeout_ms)
 	struct timespec deadline;
 	bool done;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += timeout_ms / 1000;
 	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
 	if (deadline.tv_nsec >= 1000000000) {

@@ -22,6 +22,8 @@
 #define STATUS_INTERVAL_MS 5000
 /* How often the drain reports progress to systemd. */
 #define DRAIN_STEP_MS 1000
+/* How long past the drain deadline a stuck worker may hold the exit. */
+#define DRAIN_GRACE_MS 5000
 
 static struct settings *running;
 static int saved_argc;
@@ -142,8 +144,8 @@ service_reload(void)
 	service_ready();
 }
 
-/* SIGTERM: drain within --shutdown-timeout. */
-void
+/* SIGTERM: drain within --shutdown-timeout; false if workers hang. */
+bool
 service_drain(void)
 {
 	int64_t deadline = clock_now_ms() +
@@ -161,6 +163,13 @@ service_drain(void)
 		notify_send("EXTEND_TIMEOUT_USEC=%" PRId64,
 		    ((left > 0 ? left : 0) + 2 * DRAIN_STEP_MS) * 1000);
 		if (pool_wait(DRAIN_STEP_MS))
-			break;
+			return true;
+		/* Workers end by the deadline themselves; one that does not
+		 * is stuck in a system call, and must not hold the exit. */
+		if (left < -DRAIN_GRACE_MS) {
+			log_warnx("drain: workers still busy %d ms after the "
+			    "deadline; exiting", DRAIN_GRACE_MS);
+			return false;
+		}
 	}
 }

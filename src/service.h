@@ -25,7 +25,8 @@ void service_reload(void);
 /*
  * SIGTERM: wake idle workers, serve what was received and queued, and
  * wait up to --shutdown-timeout for the pool, keeping systemd informed.
+ * False when workers are still running well past the deadline.
  */
-void service_drain(void);
+bool service_drain(void);
 
 #endif

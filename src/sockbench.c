@@ -583,5 +583,11 @@ main(int argc, char **argv)
 		    percentile(hist, total, 0.99) / 1e3,
 		    percentile(hist, total, 0.999) / 1e3, max / 1e3,
 		    (unsigned long long)errors, (unsigned long long)mismatches);
+	for (i = 0; i < opt.conns; i++)
+		free(conns[i].sent_ns);
+	free(conns);
+	free(workers);
+	free(send_block);
+	freeaddrinfo(target);
 	return errors || mismatches || total == 0 ? 1 : 0;
 }

@@ -248,7 +248,7 @@ exchange(struct client *c, char *line, size_t len)
 {
 	if (c->line_framing)
 		line[len++] = '\n';	/* room left by getline's '\n' or NUL */
-	if (net_send_all(c->fd, line, len, c->timeout_ms) < 0) {
+	if (net_send_all(c->fd, line, len, c->timeout_ms, -1, NULL) < 0) {
 		int errnum = errno;
 
 		/* Rejected before we spoke: the busy line may be waiting. */

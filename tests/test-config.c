@@ -120,6 +120,21 @@ test_echo_and_reply_last_wins(void)
 }
 
 static void
+test_relative_paths_made_absolute(void)
+{
+	struct parsed p;
+
+	/* --daemon moves to /: files must still be where the user meant. */
+	parse(&p, "--pidfile", "run/x.pid", "--log-file", "/var/log/x.log",
+	    NULL);
+	g_assert_cmpint(p.result, ==, CONFIG_OK);
+	g_assert_true(g_str_has_prefix(p.s.pidfile, "/"));
+	g_assert_true(g_str_has_suffix(p.s.pidfile, "/run/x.pid"));
+	g_assert_cmpstr(p.s.log_file, ==, "/var/log/x.log");
+	config_free(&p.s);
+}
+
+static void
 test_help_and_version(void)
 {
 	struct parsed p;
@@ -191,6 +206,8 @@ main(int argc, char **argv)
 	g_test_add_func("/config/echo-and-reply-last-wins",
 	    test_echo_and_reply_last_wins);
 	g_test_add_func("/config/help-and-version", test_help_and_version);
+	g_test_add_func("/config/relative-paths-made-absolute",
+	    test_relative_paths_made_absolute);
 	g_test_add_func("/config/range-checks", test_range_checks);
 	g_test_add_func("/config/bad-words", test_bad_words);
 	return g_test_run();

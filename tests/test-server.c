@@ -358,6 +358,45 @@ test_sigterm_answers_received_and_queued(void)
 	server_free(srv);
 }
 
+static void
+test_sigterm_with_client_not_reading(void)
+{
+	struct server *srv = server_start("--timeout", "0",
+	    "--shutdown-timeout", "1", "--echo", NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port), small = 4096, status;
+	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
+	gint64 deadline = now_ms() + WAIT_MS, blocked_since = 0, start;
+	char block[65536];
+	ssize_t n;
+
+	/* Flood the echo without reading until the worker's send is stuck:
+	 * our own sends then stay blocked. */
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	memset(block, 'x', sizeof block);
+	while (now_ms() < deadline) {
+		n = send(fd, block, sizeof block, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			blocked_since = 0;
+			continue;
+		}
+		if (blocked_since == 0)
+			blocked_since = now_ms();
+		if (now_ms() - blocked_since > 500)
+			break;
+		poll(&pfd, 1, 50);
+	}
+	g_assert_cmpint(blocked_since, >, 0);
+	start = now_ms();
+	server_signal(srv, SIGTERM);
+	/* --timeout 0 sets no send limit: the drain deadline must. */
+	status = server_wait_exit(srv, WAIT_MS);
+	g_assert_cmpint(status, ==, 0);
+	g_assert_cmpint(now_ms() - start, <, 5000);
+	g_assert_true(server_wait_log(srv, "closed (shutdown)", WAIT_MS));
+	close(fd);
+	server_free(srv);
+}
+
 /* Run sockd to its end; its status, and stderr in *err. */
 static int
 run_sockd(char **err, const char *a, const char *b, const char *c)
@@ -500,6 +539,8 @@ main(int argc, char **argv)
 	    test_sigterm_with_idle_clients);
 	g_test_add_func("/server/shutdown/answers-received-and-queued",
 	    test_sigterm_answers_received_and_queued);
+	g_test_add_func("/server/shutdown/client-not-reading",
+	    test_sigterm_with_client_not_reading);
 	g_test_add_func("/server/exit/bad-options-64", test_bad_options_exit_64);
 	g_test_add_func("/server/exit/help-and-version", test_help_and_version);
 	g_test_add_func("/server/exit/port-in-use-69", test_port_in_use_exit_69);
