@@ -215,6 +215,9 @@ server_spawn(const char *const *args, const struct spawn_options *o)
 	if (o->wait_for != NULL && strcmp(o->wait_for, "listening on ") == 0) {
 		srv->port = listening_port(srv);
 		g_assert_cmpint(srv->port, >, 0);
+		/* Started means the pool runs and the pid file is written. */
+		g_assert_true(server_wait_log(srv, " started: ",
+		    START_TIMEOUT_MS));
 	}
 	return srv;
 }

@@ -413,6 +413,8 @@ test_pidfile_lock_and_removal(void)
 	struct server *srv = server_start("--pidfile", pidfile, NULL);
 	char *err, *expect;
 
+	/* The pid is written after listening; startup ends after it. */
+	g_assert_true(server_wait_log(srv, " started: ", 10000));
 	g_assert_cmpint(read_pidfile(pidfile), ==, srv->pid);
 	g_assert_cmpint(run_sockd(&err, "--pidfile", pidfile, "--port", "0"),
 	    ==, 69);
