@@ -64,13 +64,6 @@ log_set_level(enum log_level level)
 	atomic_store(&log_current_level, (int)level);
 }
 
-/* Send log lines to this descriptor. */
-void
-log_set_fd(int fd)
-{
-	atomic_store(&log_fd, fd);
-}
-
 /* Open FILE for appending and send log lines there. */
 int
 log_open_file(const char *path)
@@ -194,19 +187,6 @@ log_vline(enum log_level level, int errnum, const char *fmt, va_list ap)
 	}
 	line[len++] = '\n';
 	log_write(line, len);
-}
-
-/* Log a line at the given level. */
-void
-log_msg(enum log_level level, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (!log_enabled(level))
-		return;
-	va_start(ap, fmt);
-	log_vline(level, 0, fmt, ap);
-	va_end(ap);
 }
 
 #define LOG_FUNCTION(name, level, with_errno)				\

@@ -33,8 +33,6 @@ int log_level_parse(const char *name);
 const char *log_level_name(enum log_level level);
 /* Set the level below which lines are dropped. */
 void log_set_level(enum log_level level);
-/* Send log lines to this descriptor (stderr by default). */
-void log_set_fd(int fd);
 /* Open FILE for appending and send log lines there; -1 with errno. */
 int log_open_file(const char *path);
 /* Reopen the log file (after logrotate moved it); 0 if there is none. */
@@ -46,8 +44,6 @@ void log_detect_journal(void);
 
 #define LOG_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
-/* Log a line at the given level. */
-void log_msg(enum log_level level, const char *fmt, ...) LOG_PRINTF(2, 3);
 /* Log a warning with the error string of errno appended. */
 void log_warn(const char *fmt, ...) LOG_PRINTF(1, 2);
 /* Log a warning. */
