@@ -2,6 +2,11 @@
  * conn.c - one connection's life in a worker: receive, frame, answer,
  * time out, close gently, log once.  Must not touch the queue or the
  * listening sockets; talks to the rest of sockd only through stats and log.
+ *
+ * A worker waits for its client inside a blocking recv(): one system call
+ * per read, no poll() before it.  SO_RCVTIMEO is the idle timeout, and
+ * the drain wakes a worker by shutting the read side of its connection,
+ * which ends the recv() once the bytes already received are read.
  */
 #include "build-config.h"
 
@@ -9,8 +14,9 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -26,23 +32,36 @@
 #define LINGER_MS 1000
 
 /*
- * The drain signal: a pipe that nobody reads, so once written it stays
- * readable and wakes every worker's poll() at once.
+ * The drain signal for sends that wait on a client that does not read: a
+ * pipe that nobody reads, so once written it stays readable and wakes
+ * every such poll() at once.
  */
 static int drain_pipe[2] = { -1, -1 };
 static atomic_bool draining;
 static _Atomic int64_t drain_deadline_ms;
 
+/*
+ * The connection each worker serves, so the drain can shut its read side.
+ * The lock orders that against the worker closing the descriptor, which
+ * the kernel may hand to another socket at once.
+ */
+struct conn_slot {
+	pthread_mutex_t lock;
+	int fd;			/* -1 between connections */
+};
+static struct conn_slot *slots;
+static unsigned nslots;
+
 struct conn {
 	const struct queue_item *item;
-	const struct live_settings *live;	/* refreshed before each read */
+	const struct live_settings *live;	/* refreshed after each read */
 	struct framer *framer;
+	struct worker_stats *counters;
 	struct reply_rules rules;
 	struct conn_totals totals;
+	unsigned timeout;	/* seconds set as SO_RCVTIMEO */
 	int fd;
 };
-
-enum wait_result { WAIT_READY, WAIT_TIMEOUT, WAIT_DRAIN, WAIT_ERROR };
 
 static const char *const reason_names[] = {
 	[CLOSE_PEER] = "peer closed",
@@ -54,21 +73,69 @@ static const char *const reason_names[] = {
 	[CLOSE_ERROR] = "error",
 };
 
-/* Create the drain signal. */
+/* Create the drain signal and one slot per worker. */
 int
-conn_init(void)
+conn_init(unsigned nworkers)
 {
+	unsigned i;
+
+	slots = calloc(nworkers ? nworkers : 1, sizeof *slots);
+	if (slots == NULL)
+		return -1;
+	for (i = 0; i < nworkers; i++) {
+		pthread_mutex_init(&slots[i].lock, NULL);
+		slots[i].fd = -1;
+	}
+	nslots = nworkers;
 	return pipe2(drain_pipe, O_CLOEXEC);
+}
+
+/* Wake a worker blocked in recv(): it reads what was sent, then 0. */
+static void
+wake_reader(int fd)
+{
+	if (shutdown(fd, SHUT_RD) < 0 && errno != ENOTCONN)
+		log_warn("drain: shutdown of a connection's read side");
 }
 
 /* Begin the graceful drain. */
 void
 conn_drain_begin(int64_t deadline_ms)
 {
+	unsigned i;
+
 	atomic_store(&drain_deadline_ms, deadline_ms);
 	atomic_store(&draining, true);
 	if (write(drain_pipe[1], "x", 1) < 0)
 		log_warn("drain signal");
+	/* A worker that takes a connection from now on sees draining itself
+	 * (slot_enter); the lock makes that and this scan exclusive. */
+	for (i = 0; i < nslots; i++) {
+		pthread_mutex_lock(&slots[i].lock);
+		if (slots[i].fd >= 0)
+			wake_reader(slots[i].fd);
+		pthread_mutex_unlock(&slots[i].lock);
+	}
+}
+
+/* Record the worker's connection, shutting its read side if draining. */
+static void
+slot_enter(struct conn_slot *slot, int fd)
+{
+	pthread_mutex_lock(&slot->lock);
+	slot->fd = fd;
+	if (atomic_load(&draining))
+		wake_reader(fd);
+	pthread_mutex_unlock(&slot->lock);
+}
+
+/* Forget the worker's connection before its descriptor is closed. */
+static void
+slot_leave(struct conn_slot *slot)
+{
+	pthread_mutex_lock(&slot->lock);
+	slot->fd = -1;
+	pthread_mutex_unlock(&slot->lock);
 }
 
 /* True once the drain deadline has passed. */
@@ -119,35 +186,6 @@ on_message(const char *msg, size_t len, void *arg)
 		log_message(c, msg, len);
 }
 
-/* Wait for input, the timeout or the drain signal. */
-static enum wait_result
-wait_input(int fd, unsigned timeout_s)
-{
-	struct pollfd pfd[2] = {
-		{ .fd = fd, .events = POLLIN },
-		{ .fd = drain_pipe[0], .events = POLLIN },
-	};
-	int64_t deadline = timeout_s ? clock_now_ms() + timeout_s * 1000LL : -1;
-	int64_t left;
-	int rc;
-
-	for (;;) {
-		left = deadline < 0 ? -1 : deadline - clock_now_ms();
-		if (deadline >= 0 && left < 0)
-			left = 0;
-		rc = poll(pfd, 2, (int)left);
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc < 0)
-			return WAIT_ERROR;
-		if (rc == 0)
-			return WAIT_TIMEOUT;
-		if (pfd[0].revents != 0)
-			return WAIT_READY;
-		return WAIT_DRAIN;
-	}
-}
-
 /* Send what the framer produced; the close reason if that failed. */
 static int
 send_answers(struct conn *c, enum close_reason *reason, int *errnum)
@@ -181,6 +219,18 @@ send_answers(struct conn *c, enum close_reason *reason, int *errnum)
 	return -1;
 }
 
+/* Make the idle timeout the socket's receive timeout. */
+static void
+set_recv_timeout(struct conn *c, unsigned seconds)
+{
+	struct timeval tv = { .tv_sec = (time_t)seconds };
+
+	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+		log_debug("%s: setsockopt SO_RCVTIMEO: %s", c->item->peer,
+		    strerror(errno));
+	c->timeout = seconds;
+}
+
 /* Pick up settings a reload published; cheap when nothing changed. */
 static void
 refresh_live(struct conn *c)
@@ -195,91 +245,112 @@ refresh_live(struct conn *c)
 	c->rules.reply_len = live->reply_len;
 	c->rules.echo = live->echo;
 	c->rules.max_line = live->max_line;
+	if (live->timeout != c->timeout)
+		set_recv_timeout(c, live->timeout);
 }
 
-/* Wait for the client's next bytes; -1 with the reason to close. */
-static int
-await_input(struct conn *c, enum close_reason *reason, int *errnum)
+/* True if the client has sent its FIN; false if unsure. */
+static bool
+peer_finished(int fd)
 {
-	switch (wait_input(c->fd, c->live->timeout)) {
-	case WAIT_READY:
-		return 0;
-	case WAIT_TIMEOUT:
-		*reason = CLOSE_TIMEOUT;
+	struct tcp_info info;
+	socklen_t len = sizeof info;
+
+	if (getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) < 0)
+		return false;
+	return info.tcpi_state == TCP_CLOSE_WAIT ||
+	    info.tcpi_state == TCP_LAST_ACK || info.tcpi_state == TCP_CLOSE;
+}
+
+/* Frame and answer n bytes just received; -1 with the reason to close. */
+static int
+answer_input(struct conn *c, size_t n, enum close_reason *reason,
+    int *errnum)
+{
+	uint64_t before = c->totals.messages, count;
+	enum framer_status status;
+
+	c->totals.bytes_in += n;
+	stats_bump(&c->counters->bytes_in, n);
+	if (framer_input(c->framer, n, &c->rules, on_message, c,
+	    &status) < 0) {
+		*errnum = ENOMEM;
+		*reason = CLOSE_ERROR;
 		return -1;
-	case WAIT_DRAIN:
-		*reason = CLOSE_SHUTDOWN;
-		return -1;
-	case WAIT_ERROR:
-		break;
 	}
-	*errnum = errno;
-	*reason = CLOSE_ERROR;
-	return -1;
+	count = c->totals.messages - before;
+	stats_bump(&c->counters->messages, count);
+	if (send_answers(c, reason, errnum) < 0)
+		return -1;
+	stats_bump(&c->counters->replies, count);
+	if (status == FRAMER_LINE_TOO_LONG) {
+		*reason = CLOSE_TOO_LONG;
+		return -1;
+	}
+	return 0;
+}
+
+/* The client's end of input, or the drain's: answer a last line. */
+static enum close_reason
+end_of_input(struct conn *c, int *errnum)
+{
+	enum close_reason reason;
+	uint64_t before = c->totals.messages, count;
+
+	/* Our own shutdown(SHUT_RD) also reads as 0: a client still
+	 * connected is being drained, not finishing a line. */
+	if (atomic_load(&draining) && !peer_finished(c->fd))
+		return CLOSE_SHUTDOWN;
+	if (framer_eof(c->framer, &c->rules, on_message, c) < 0) {
+		*errnum = ENOMEM;
+		return CLOSE_ERROR;
+	}
+	count = c->totals.messages - before;
+	stats_bump(&c->counters->messages, count);
+	if (send_answers(c, &reason, errnum) < 0)
+		return reason;
+	stats_bump(&c->counters->replies, count);
+	return CLOSE_PEER;
 }
 
 /* Receive and answer until the connection ends; returns why it ended. */
 static enum close_reason
 conn_loop(struct conn *c, int *errnum)
 {
-	enum framer_status status;
 	enum close_reason reason;
 	char *space;
-	bool drained = false;
 	size_t room;
 	ssize_t n;
 
+	refresh_live(c);
 	for (;;) {
 		if (drain_expired())
 			return CLOSE_SHUTDOWN;
-		/*
-		 * The last read emptied the socket and we answered: a
-		 * request/response client is now waiting for us, so a recv
-		 * would only say EAGAIN.  Skip that system call and wait.
-		 */
-		if (drained && await_input(c, &reason, errnum) < 0)
-			return reason;
-		refresh_live(c);
 		space = framer_space(c->framer, &room);
 		if (space == NULL) {
 			*errnum = ENOMEM;
 			return CLOSE_ERROR;
 		}
-		n = recv(c->fd, space, room, MSG_DONTWAIT);
+		/* Blocking (accept4 leaves O_NONBLOCK clear): wait here. */
+		n = recv(c->fd, space, room, 0);
+		/* A reload while we waited applies to what just came. */
+		refresh_live(c);
 		if (n > 0) {
-			c->totals.bytes_in += (size_t)n;
-			if (framer_input(c->framer, (size_t)n, &c->rules,
-			    on_message, c, &status) < 0) {
-				*errnum = ENOMEM;
-				return CLOSE_ERROR;
-			}
-			if (send_answers(c, &reason, errnum) < 0)
+			if (answer_input(c, (size_t)n, &reason, errnum) < 0)
 				return reason;
-			if (status == FRAMER_LINE_TOO_LONG)
-				return CLOSE_TOO_LONG;
-			drained = (size_t)n < room;
 			continue;
 		}
-		if (n == 0) {
-			if (framer_eof(c->framer, &c->rules, on_message, c) < 0) {
-				*errnum = ENOMEM;
-				return CLOSE_ERROR;
-			}
-			if (send_answers(c, &reason, errnum) < 0)
-				return reason;
-			return CLOSE_PEER;
-		}
-		drained = false;
+		if (n == 0)
+			return end_of_input(c, errnum);
 		if (errno == EINTR)
 			continue;
+		/* SO_RCVTIMEO ran out with nothing received. */
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return CLOSE_TIMEOUT;
 		if (errno == ECONNRESET)
 			return CLOSE_RESET;
-		if (errno != EAGAIN && errno != EWOULDBLOCK) {
-			*errnum = errno;
-			return CLOSE_ERROR;
-		}
-		if (await_input(c, &reason, errnum) < 0)
-			return reason;
+		*errnum = errno;
+		return CLOSE_ERROR;
 	}
 }
 
@@ -306,8 +377,10 @@ conn_close(int fd, enum close_reason reason)
 
 /* Serve one connection, then close it. */
 void
-conn_serve(const struct queue_item *item, struct framer *f)
+conn_serve(const struct queue_item *item, struct framer *f, unsigned worker)
 {
+	struct conn_slot *slot = &slots[worker];
+	struct worker_stats *counters = stats_worker(worker);
 	struct conn c;
 	enum close_reason reason;
 	int errnum = 0, on = 1;
@@ -315,24 +388,24 @@ conn_serve(const struct queue_item *item, struct framer *f)
 	memset(&c, 0, sizeof c);
 	c.item = item;
 	c.framer = f;
+	c.counters = counters;
 	c.fd = item->fd;
 	framer_reset(f);
+	slot_enter(slot, c.fd);
 
 	/* NODELAY: an answer is complete when sent; do not wait for more. */
 	if (setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) < 0)
 		log_debug("%s: setsockopt TCP_NODELAY: %s", item->peer,
 		    strerror(errno));
 	reason = conn_loop(&c, &errnum);
+	slot_leave(slot);
 	conn_close(c.fd, reason);
 
-	stats_add(&stats.closed, 1);
-	stats_add(&stats.messages, c.totals.messages);
-	stats_add(&stats.bytes_in, c.totals.bytes_in);
-	stats_add(&stats.replies, c.totals.messages);
+	stats_bump(&counters->closed, 1);
 	if (reason == CLOSE_TIMEOUT)
-		stats_add(&stats.timeouts, 1);
+		stats_bump(&counters->timeouts, 1);
 	if (reason == CLOSE_ERROR)
-		stats_add(&stats.errors, 1);
+		stats_bump(&counters->errors, 1);
 	conn_log_closed(item, reason, &c.totals, errnum);
 }
 

@@ -1,7 +1,8 @@
 /*
  * conn.h - serve one connection from first byte to close: receive, frame,
  * answer, time out, log.  Runs in a worker thread; owns the drain signal
- * that wakes workers waiting on idle clients at shutdown.
+ * that wakes workers waiting on idle clients at shutdown, and adds to the
+ * worker's counters in stats.h.
  */
 #ifndef SOCKD_CONN_H
 #define SOCKD_CONN_H
@@ -27,18 +28,20 @@ struct conn_totals {
 	uint64_t messages, bytes_in, bytes_out;
 };
 
-/* Create the drain signal; -1 on failure. */
-int conn_init(void);
+/* Create the drain signal for nworkers workers; -1 on failure. */
+int conn_init(unsigned nworkers);
 /*
  * Begin the graceful drain: every worker stops waiting on idle clients,
  * and nothing is served past deadline_ms (monotonic).
  */
 void conn_drain_begin(int64_t deadline_ms);
 /*
- * Serve the connection in item with the worker's framer, then close it.
- * Reads the settings from config_live() before every receive.
+ * Serve the connection in item with the framer of worker number worker,
+ * then close it.  Reads the settings from config_live() after every
+ * receive, and counts in stats_worker(worker).
  */
-void conn_serve(const struct queue_item *item, struct framer *f);
+void conn_serve(const struct queue_item *item, struct framer *f,
+    unsigned worker);
 /* Log the one line that records a closed connection. */
 void conn_log_closed(const struct queue_item *item, enum close_reason reason,
     const struct conn_totals *totals, int errnum);

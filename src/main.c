@@ -66,8 +66,8 @@ start(const struct settings *s, struct listener *l, struct queue *q)
 	notify_init();
 	if (signals_init() < 0)
 		fatal(EX_OSERR, "signals");
-	if (conn_init() < 0)
-		fatal(EX_OSERR, "drain pipe");
+	if (conn_init(s->workers) < 0 || stats_init(s->workers) < 0)
+		fatal(EX_OSERR, "drain pipe and counters");
 	if (s->pidfile != NULL && pidfile_lock(s->pidfile, err,
 	    sizeof err) < 0)
 		fatalx(EX_UNAVAILABLE, "%s", err);
@@ -129,6 +129,7 @@ main(int argc, char **argv)
 	if (!drained)
 		return 0;	/* exit() ends the stuck workers */
 	pool_join();
+	stats_free();
 	queue_destroy(&queue);
 	config_live_free_all();
 	config_free(&settings);

@@ -48,7 +48,7 @@ worker_main(void *arg)
 
 	while (queue_pop(w->queue, &item)) {
 		log_debug("%s: taken by worker %u", item.peer, w->id);
-		conn_serve(&item, &w->framer);
+		conn_serve(&item, &w->framer, w->id);
 	}
 	framer_free(&w->framer);
 	pthread_mutex_lock(&running_lock);

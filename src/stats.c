@@ -1,37 +1,95 @@
 /*
- * stats.c - the counters and their one-line form.
+ * stats.c - the counters, their per-worker blocks and their one-line form.
  */
 #include "build-config.h"
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "stats.h"
 
 struct stats stats;
+static struct worker_stats *blocks;
+static unsigned nblocks;
+
+/* Make one zeroed, line-aligned block per worker. */
+int
+stats_init(unsigned nworkers)
+{
+	size_t size = (size_t)nworkers * sizeof *blocks;
+
+	/* sizeof is a multiple of the alignment, as aligned_alloc wants. */
+	blocks = aligned_alloc(alignof(struct worker_stats), size ? size :
+	    sizeof *blocks);
+	if (blocks == NULL)
+		return -1;
+	memset(blocks, 0, size);
+	nblocks = nworkers;
+	return 0;
+}
+
+/* Worker id's block. */
+struct worker_stats *
+stats_worker(unsigned id)
+{
+	return &blocks[id];
+}
+
+/* Free the blocks. */
+void
+stats_free(void)
+{
+	free(blocks);
+	blocks = NULL;
+	nblocks = 0;
+}
 
 /* Read a counter. */
 static uint64_t
-stats_get(atomic_uint_fast64_t *counter)
+stats_get(const atomic_uint_fast64_t *counter)
 {
 	return atomic_load_explicit(counter, memory_order_relaxed);
+}
+
+/* The workers' counters summed. */
+static void
+sum_workers(struct worker_stats *sum)
+{
+	unsigned i;
+
+	memset(sum, 0, sizeof *sum);
+	for (i = 0; i < nblocks; i++) {
+		stats_bump(&sum->closed, stats_get(&blocks[i].closed));
+		stats_bump(&sum->timeouts, stats_get(&blocks[i].timeouts));
+		stats_bump(&sum->messages, stats_get(&blocks[i].messages));
+		stats_bump(&sum->bytes_in, stats_get(&blocks[i].bytes_in));
+		stats_bump(&sum->replies, stats_get(&blocks[i].replies));
+		stats_bump(&sum->errors, stats_get(&blocks[i].errors));
+	}
 }
 
 /* Format every counter as one line. */
 void
 stats_format(char *out, size_t outsz)
 {
-	uint64_t accepted = stats_get(&stats.accepted);
-	uint64_t closed = stats_get(&stats.closed);
-	uint64_t rejected = stats_get(&stats.rejected);
+	struct worker_stats w;
+	uint64_t accepted, closed, rejected;
 
-	/* Rejected connections are accepted and closed by the acceptor. */
+	sum_workers(&w);
+	accepted = stats_get(&stats.accepted);
+	rejected = stats_get(&stats.rejected);
+	closed = stats_get(&w.closed);
+	/* Rejected connections are accepted and closed by the acceptor.
+	 * The counters are read one by one, not as a snapshot: keep
+	 * active from going below zero. */
 	snprintf(out, outsz, "accepted=%" PRIu64 " active=%" PRIu64
 	    " rejected=%" PRIu64 " timeouts=%" PRIu64 " messages=%" PRIu64
 	    " bytes=%" PRIu64 " replies=%" PRIu64 " errors=%" PRIu64,
 	    accepted, accepted > closed + rejected ?
 	    accepted - closed - rejected : 0, rejected,
-	    stats_get(&stats.timeouts), stats_get(&stats.messages),
-	    stats_get(&stats.bytes_in), stats_get(&stats.replies),
-	    stats_get(&stats.errors));
+	    stats_get(&w.timeouts), stats_get(&w.messages),
+	    stats_get(&w.bytes_in), stats_get(&w.replies),
+	    stats_get(&w.errors));
 }

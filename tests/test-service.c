@@ -208,6 +208,23 @@ test_sigusr1_counters(void)
 	server_stop(srv);
 }
 
+/* Counters include what connections still open have done. */
+static void
+test_sigusr1_counts_open_connections(void)
+{
+	struct server *srv = server_start("--framing", "line", NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port);
+
+	tcp_exchange(fd, "one\ntwo\n", "ok\nok\n");
+	tcp_exchange(fd, "three\n", "ok\n");
+	server_signal(srv, SIGUSR1);
+	g_assert_true(server_wait_log(srv, "counters: accepted=1 active=1 "
+	    "rejected=0 timeouts=0 messages=3 bytes=14 replies=3 errors=0",
+	    WAIT_MS));
+	close(fd);
+	server_stop(srv);
+}
+
 /* A datagram socket standing in for systemd's notify socket. */
 struct notify_listener {
 	int fd;
@@ -655,6 +672,8 @@ main(int argc, char **argv)
 	g_test_add_func("/service/sighup/changes-reply-live",
 	    test_sighup_changes_reply_live);
 	g_test_add_func("/service/sigusr1/counters", test_sigusr1_counters);
+	g_test_add_func("/service/sigusr1/counts-open-connections",
+	    test_sigusr1_counts_open_connections);
 	g_test_add_func("/service/notify/path-socket",
 	    test_notify_path_socket);
 	g_test_add_func("/service/notify/abstract-socket",
