@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -149,11 +150,15 @@ spawn(const char *const *args, int in_fd, int out_fd, int err_fd,
     const struct spawn_options *o)
 {
 	struct rlimit rl;
-	pid_t pid = fork();
+	pid_t parent = getpid(), pid = fork();
 
 	g_assert_cmpint(pid, >=, 0);
 	if (pid > 0)
 		return pid;
+	/* A failed assertion aborts the test before it stops its server:
+	 * the server must not outlive it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != parent)
+		_exit(127);
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
 		_exit(127);
 	child_environment(o);
