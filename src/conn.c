@@ -90,6 +90,19 @@ conn_init(unsigned nworkers)
 	return pipe2(drain_pipe, O_CLOEXEC);
 }
 
+/* Free the slots once no worker runs. */
+void
+conn_free(void)
+{
+	unsigned i;
+
+	for (i = 0; i < nslots; i++)
+		pthread_mutex_destroy(&slots[i].lock);
+	free(slots);
+	slots = NULL;
+	nslots = 0;
+}
+
 /* Wake a worker blocked in recv(): it reads what was sent, then 0. */
 static void
 wake_reader(int fd)

@@ -30,6 +30,8 @@ struct conn_totals {
 
 /* Create the drain signal for nworkers workers; -1 on failure. */
 int conn_init(unsigned nworkers);
+/* Free what conn_init() made, once no worker runs. */
+void conn_free(void);
 /*
  * Begin the graceful drain: every worker stops waiting on idle clients,
  * and nothing is served past deadline_ms (monotonic).

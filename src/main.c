@@ -130,6 +130,7 @@ main(int argc, char **argv)
 		return 0;	/* exit() ends the stuck workers */
 	pool_join();
 	stats_free();
+	conn_free();
 	queue_destroy(&queue);
 	config_live_free_all();
 	config_free(&settings);

@@ -192,6 +192,33 @@ test_sighup_changes_reply_live(void)
 	remove_dir(dir);
 }
 
+/* A reloaded timeout applies to the connections that come next. */
+static void
+test_sighup_changes_timeout(void)
+{
+	char *dir = temp_dir();
+	char *conf = write_file(dir, "sockd.conf", "timeout = 60\n");
+	struct server *srv = server_start("-c", conf, NULL);
+	GError *error = NULL;
+	gint64 start;
+	int fd;
+
+	g_file_set_contents(conf, "timeout = 1\n", -1, &error);
+	g_assert_no_error(error);
+	server_signal(srv, SIGHUP);
+	g_assert_true(server_wait_log(srv, "reloaded ", WAIT_MS));
+	fd = tcp_connect("127.0.0.1", srv->port);
+	start = now_ms();
+	tcp_exchange(fd, "a", "ok");
+	g_assert_true(tcp_wait_closed(fd, WAIT_MS));
+	g_assert_cmpint(now_ms() - start, >=, 900);
+	g_assert_true(server_wait_log(srv, "closed (time out)", WAIT_MS));
+	close(fd);
+	server_stop(srv);
+	g_free(conf);
+	remove_dir(dir);
+}
+
 static void
 test_sigusr1_counters(void)
 {
@@ -671,6 +698,8 @@ main(int argc, char **argv)
 	    test_command_line_overrides_file);
 	g_test_add_func("/service/sighup/changes-reply-live",
 	    test_sighup_changes_reply_live);
+	g_test_add_func("/service/sighup/changes-timeout",
+	    test_sighup_changes_timeout);
 	g_test_add_func("/service/sigusr1/counters", test_sigusr1_counters);
 	g_test_add_func("/service/sigusr1/counts-open-connections",
 	    test_sigusr1_counts_open_connections);
