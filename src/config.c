@@ -66,6 +66,7 @@ static const struct option_spec option_specs[] = {
 	{ "shutdown-timeout", 0, KIND_UINT, 0, 3600,
 	    FIELD(shutdown_timeout) },
 	{ "reuseport", 0, KIND_FLAG, 0, 0, FIELD(reuseport) },
+	{ "max-per-ip", 0, KIND_UINT, 0, 1048576, FIELD(max_per_ip) },
 };
 
 #define NOPTIONS (sizeof option_specs / sizeof option_specs[0])
@@ -660,6 +661,7 @@ config_live_publish(const struct settings *s)
 	b->live.reply_len = len;
 	b->live.echo = s->echo;
 	b->live.max_line = s->max_line;
+	b->live.max_per_ip = s->max_per_ip;
 	b->live.log_max = s->log_max;
 	pthread_mutex_lock(&live_lock);
 	old = atomic_load(&live_current);
@@ -723,6 +725,7 @@ config_usage(FILE *out)
 "  -d, --daemon               detach from the terminal\n"
 "      --shutdown-timeout S   longest graceful drain on SIGTERM (10)\n"
 "      --reuseport            let several sockd share a port\n"
+"      --max-per-ip N         connections one address may hold, 0 = any (0)\n"
 "  -h, --help                 show this help and exit\n"
 "  -V, --version              show the version and exit\n"
 "\n"

@@ -42,6 +42,7 @@ struct settings {
 	char *pidfile;
 	bool daemon;
 	bool reuseport;
+	unsigned max_per_ip;	/* 0: no limit */
 };
 
 /*
@@ -57,6 +58,7 @@ struct live_settings {
 	bool echo;
 	unsigned max_line;
 	unsigned log_max;
+	unsigned max_per_ip;	/* read by the acceptor; 0: no limit */
 };
 
 enum config_result {

@@ -26,6 +26,7 @@
 #include "escape.h"
 #include "log.h"
 #include "net.h"
+#include "perip.h"
 #include "stats.h"
 
 /* How long a closing connection may keep sending before we reset it. */
@@ -69,6 +70,7 @@ static const char *const reason_names[] = {
 	[CLOSE_RESET] = "reset",
 	[CLOSE_TOO_LONG] = "line too long",
 	[CLOSE_BUSY] = "busy",
+	[CLOSE_PER_IP] = "busy: too many from this address",
 	[CLOSE_SHUTDOWN] = "shutdown",
 	[CLOSE_ERROR] = "error",
 };
@@ -413,6 +415,8 @@ conn_serve(const struct queue_item *item, struct framer *f, unsigned worker)
 	reason = conn_loop(&c, &errnum);
 	slot_leave(slot);
 	conn_close(c.fd, reason);
+	if (item->perip_counted)
+		perip_release(&perip_clients, &item->perip_key);
 
 	stats_bump(&counters->closed, 1);
 	if (reason == CLOSE_TIMEOUT)

@@ -19,6 +19,7 @@ enum close_reason {
 	CLOSE_RESET,		/* "reset" */
 	CLOSE_TOO_LONG,		/* "line too long" */
 	CLOSE_BUSY,		/* "busy" */
+	CLOSE_PER_IP,		/* "busy: too many from this address" */
 	CLOSE_SHUTDOWN,		/* "shutdown" */
 	CLOSE_ERROR,		/* "error" */
 };

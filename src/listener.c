@@ -18,6 +18,7 @@
 #include "log.h"
 #include "net.h"
 #include "notify.h"
+#include "perip.h"
 #include "signals.h"
 #include "stats.h"
 
@@ -76,9 +77,9 @@ listener_close(struct listener *l)
 	l->nfds = 0;
 }
 
-/* The queue is full: say so and close at once. */
+/* The queue is full, or the address holds its share: say so, close. */
 static void
-reject_busy(struct queue_item *item)
+reject_busy(struct queue_item *item, enum close_reason reason)
 {
 	struct conn_totals totals = { 0, 0, 0 };
 
@@ -87,7 +88,26 @@ reject_busy(struct queue_item *item)
 		totals.bytes_out = sizeof BUSY_TEXT - 1;
 	net_close_lingering(item->fd, 0);
 	stats_add(&stats.rejected, 1);
-	conn_log_closed(item, CLOSE_BUSY, &totals, 0);
+	if (item->perip_counted)
+		perip_release(&perip_clients, &item->perip_key);
+	conn_log_closed(item, reason, &totals, 0);
+}
+
+/* Take a place for the client's address under --max-per-ip; false if
+ * the address holds its share already. */
+static bool
+admit_address(struct queue_item *item, const struct sockaddr *sa,
+    socklen_t len)
+{
+	unsigned limit = config_live()->max_per_ip;
+
+	item->perip_counted = false;
+	if (limit == 0 || !perip_key_from(sa, len, &item->perip_key))
+		return true;
+	if (!perip_acquire(&perip_clients, &item->perip_key, limit))
+		return false;
+	item->perip_counted = true;
+	return true;
 }
 
 /* Accept what is waiting on one socket; -1 when out of descriptors. */
@@ -120,9 +140,13 @@ accept_batch(int lfd, struct queue *q)
 		    sizeof item.peer);
 		stats_add(&stats.accepted, 1);
 		log_debug("%s: accepted", item.peer);
+		if (!admit_address(&item, (struct sockaddr *)&ss, len)) {
+			reject_busy(&item, CLOSE_PER_IP);
+			continue;
+		}
 		depth = queue_push(q, &item);
 		if (depth == 0)
-			reject_busy(&item);
+			reject_busy(&item, CLOSE_BUSY);
 		else
 			log_debug("%s: queued at depth %zu", item.peer, depth);
 	}

@@ -15,6 +15,7 @@
 #include "listener.h"
 #include "log.h"
 #include "notify.h"
+#include "perip.h"
 #include "pool.h"
 #include "queue.h"
 #include "service.h"
@@ -84,7 +85,8 @@ start(const struct settings *s, struct listener *l, struct queue *q)
 	}
 	if (pidfile_write(err, sizeof err) < 0)
 		fatalx(EX_CANTCREAT, "%s", err);
-	if (config_live_publish(s) < 0 || queue_init(q, s->queue) < 0)
+	if (config_live_publish(s) < 0 || queue_init(q, s->queue) < 0 ||
+	    perip_init(&perip_clients, (size_t)s->workers + s->queue + 1) < 0)
 		fatalx(EX_OSERR, "queue of %u: out of memory", s->queue);
 	if (pool_start(q, s->workers) < 0)
 		fatal(EX_OSERR, "starting %u workers", s->workers);
@@ -131,6 +133,7 @@ main(int argc, char **argv)
 	pool_join();
 	stats_free();
 	conn_free();
+	perip_destroy(&perip_clients);
 	queue_destroy(&queue);
 	config_live_free_all();
 	config_free(&settings);

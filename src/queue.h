@@ -11,12 +11,16 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "perip.h"
+
 /* The peer as text: "[ffff:...:ffff%scope]:65535" fits. */
 #define PEER_NAME_MAX 64
 
 struct queue_item {
 	int fd;
 	int64_t accepted_ms;		/* monotonic time of accept() */
+	bool perip_counted;		/* holds a place in perip_clients */
+	struct perip_key perip_key;
 	char peer[PEER_NAME_MAX];	/* ADDR:PORT of the client */
 };
 

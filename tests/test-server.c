@@ -218,6 +218,41 @@ test_busy_when_queue_full(void)
 	server_stop(srv);
 }
 
+/* --max-per-ip: a third connection from one address is told busy; a
+ * place comes back when one of the two closes. */
+static void
+test_max_per_ip(void)
+{
+	struct server *srv = server_start("--max-per-ip", "2", NULL);
+	int first, second, third, later;
+	size_t len;
+	char *got;
+
+	first = tcp_connect("127.0.0.1", srv->port);
+	tcp_exchange(first, "1", "ok");
+	second = tcp_connect("127.0.0.1", srv->port);
+	tcp_exchange(second, "2", "ok");
+	third = tcp_connect("127.0.0.1", srv->port);
+	got = tcp_recv(third, 100, WAIT_MS, &len);
+	g_assert_cmpstr(got, ==, "busy\n");
+	g_free(got);
+	g_assert_true(tcp_wait_closed(third, WAIT_MS));
+	g_assert_true(server_wait_log(srv,
+	    "closed (busy: too many from this address)", WAIT_MS));
+	close(third);
+	close(first);
+	g_assert_true(server_wait_log(srv, "closed (peer closed)", WAIT_MS));
+	later = tcp_connect("127.0.0.1", srv->port);
+	tcp_exchange(later, "3", "ok");
+	tcp_exchange(second, "4", "ok");
+	server_signal(srv, SIGUSR1);
+	g_assert_true(server_wait_log(srv, "accepted=4 active=2 rejected=1 ",
+	    WAIT_MS));
+	close(second);
+	close(later);
+	server_stop(srv);
+}
+
 static void
 test_long_line_then_healthy_client(void)
 {
@@ -528,6 +563,7 @@ main(int argc, char **argv)
 	    test_sixty_clients_four_workers);
 	g_test_add_func("/server/pool/busy-when-queue-full",
 	    test_busy_when_queue_full);
+	g_test_add_func("/server/pool/max-per-ip", test_max_per_ip);
 	g_test_add_func("/server/pool/out-of-descriptors-recovers",
 	    test_out_of_descriptors_recovers);
 	g_test_add_func("/server/line/too-long-then-healthy-client",
