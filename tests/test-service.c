@@ -219,6 +219,37 @@ test_sighup_changes_timeout(void)
 	remove_dir(dir);
 }
 
+/* A reloaded --max-per-ip applies to the next connection. */
+static void
+test_sighup_changes_max_per_ip(void)
+{
+	char *dir = temp_dir();
+	char *conf = write_file(dir, "sockd.conf", "max-per-ip = 1\n");
+	struct server *srv = server_start("-c", conf, NULL);
+	GError *error = NULL;
+	int held, refused, admitted;
+	char *got;
+
+	held = tcp_connect("127.0.0.1", srv->port);
+	tcp_exchange(held, "a", "ok");
+	refused = tcp_connect("127.0.0.1", srv->port);
+	got = tcp_recv(refused, 100, WAIT_MS, NULL);
+	g_assert_cmpstr(got, ==, "busy\n");
+	g_free(got);
+	close(refused);
+	g_file_set_contents(conf, "max-per-ip = 2\n", -1, &error);
+	g_assert_no_error(error);
+	server_signal(srv, SIGHUP);
+	g_assert_true(server_wait_log(srv, "reloaded ", WAIT_MS));
+	admitted = tcp_connect("127.0.0.1", srv->port);
+	tcp_exchange(admitted, "b", "ok");
+	close(admitted);
+	close(held);
+	server_stop(srv);
+	g_free(conf);
+	remove_dir(dir);
+}
+
 static void
 test_sigusr1_counters(void)
 {
@@ -700,6 +731,8 @@ main(int argc, char **argv)
 	    test_sighup_changes_reply_live);
 	g_test_add_func("/service/sighup/changes-timeout",
 	    test_sighup_changes_timeout);
+	g_test_add_func("/service/sighup/changes-max-per-ip",
+	    test_sighup_changes_max_per_ip);
 	g_test_add_func("/service/sigusr1/counters", test_sigusr1_counters);
 	g_test_add_func("/service/sigusr1/counts-open-connections",
 	    test_sigusr1_counts_open_connections);
