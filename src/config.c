@@ -32,6 +32,7 @@ enum option_kind {
 	KIND_REPLY,	/* --reply: text, and echo off */
 	KIND_ECHO,	/* --echo: a flag that also decides against reply */
 	KIND_CONFIG,	/* -c: command line only */
+	KIND_METRICS,	/* ADDR:PORT, parsed into metrics_addr */
 };
 
 struct option_spec {
@@ -67,6 +68,7 @@ static const struct option_spec option_specs[] = {
 	    FIELD(shutdown_timeout) },
 	{ "reuseport", 0, KIND_FLAG, 0, 0, FIELD(reuseport) },
 	{ "max-per-ip", 0, KIND_UINT, 0, 1048576, FIELD(max_per_ip) },
+	{ "metrics", 0, KIND_METRICS, 0, 0, FIELD(metrics) },
 };
 
 #define NOPTIONS (sizeof option_specs / sizeof option_specs[0])
@@ -114,7 +116,8 @@ config_free(struct settings *s)
 	for (i = 0; i < NOPTIONS; i++)
 		if (option_specs[i].kind == KIND_STRING ||
 		    option_specs[i].kind == KIND_CONFIG ||
-		    option_specs[i].kind == KIND_REPLY) {
+		    option_specs[i].kind == KIND_REPLY ||
+		    option_specs[i].kind == KIND_METRICS) {
 			char **field = (char **)((char *)s +
 			    option_specs[i].offset);
 
@@ -182,6 +185,27 @@ set_string(char **field, const char *value, char *err, size_t errsz)
  * prefix + name ("--workers" on the command line, "workers" in a file).
  * value is NULL for a flag given bare on the command line.
  */
+/* Keep --metrics ADDR:PORT as written and parsed; the port is needed. */
+static int
+set_metrics(struct settings *s, const char *prefix, const char *value,
+    char *err, size_t errsz)
+{
+	char why[NET_ERR_MAX];
+
+	/* 65536 is no port: it marks a spec that named none. */
+	if (net_parse_listen(value, 65536, &s->metrics_addr, why,
+	    sizeof why) < 0) {
+		snprintf(err, errsz, "%smetrics: %s", prefix, why);
+		return -1;
+	}
+	if (s->metrics_addr.port == 65536) {
+		snprintf(err, errsz, "%smetrics: '%s': expected ADDR:PORT",
+		    prefix, value);
+		return -1;
+	}
+	return set_string(&s->metrics, value, err, errsz);
+}
+
 static int
 config_apply(struct settings *s, const struct option_spec *o,
     const char *prefix, const char *value, char *err, size_t errsz)
@@ -259,6 +283,8 @@ config_apply(struct settings *s, const struct option_spec *o,
 	case KIND_REPLY:
 		s->echo = false;
 		return set_string(&s->reply, value, err, errsz);
+	case KIND_METRICS:
+		return set_metrics(s, prefix, value, err, errsz);
 	}
 	return -1;
 }
@@ -623,6 +649,11 @@ config_report_restart_needed(const struct settings *running,
 	if (running->workers != loaded->workers)
 		log_warnx("reload: workers changed (%u to %u); it takes effect "
 		    "at restart", running->workers, loaded->workers);
+	if ((running->metrics == NULL) != (loaded->metrics == NULL) ||
+	    (running->metrics != NULL && strcmp(running->metrics,
+	    loaded->metrics) != 0))
+		log_warnx("reload: metrics address changed; it takes effect "
+		    "at restart");
 	if (running->queue != loaded->queue ||
 	    running->backlog != loaded->backlog ||
 	    running->framing != loaded->framing ||
@@ -726,6 +757,7 @@ config_usage(FILE *out)
 "      --shutdown-timeout S   longest graceful drain on SIGTERM (10)\n"
 "      --reuseport            let several sockd share a port\n"
 "      --max-per-ip N         connections one address may hold, 0 = any (0)\n"
+"      --metrics ADDR:PORT    serve Prometheus counters at /metrics\n"
 "  -h, --help                 show this help and exit\n"
 "  -V, --version              show the version and exit\n"
 "\n"

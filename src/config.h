@@ -43,6 +43,8 @@ struct settings {
 	bool daemon;
 	bool reuseport;
 	unsigned max_per_ip;	/* 0: no limit */
+	char *metrics;		/* --metrics as written; NULL: off */
+	struct listen_addr metrics_addr;	/* parsed, when on */
 };
 
 /*

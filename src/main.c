@@ -14,6 +14,7 @@
 #include "daemon.h"
 #include "listener.h"
 #include "log.h"
+#include "metrics.h"
 #include "notify.h"
 #include "perip.h"
 #include "pool.h"
@@ -74,6 +75,9 @@ start(const struct settings *s, struct listener *l, struct queue *q)
 		fatalx(EX_UNAVAILABLE, "%s", err);
 	if (listener_open(l, s, err, sizeof err) < 0)
 		fatalx(EX_UNAVAILABLE, "%s", err);
+	if (s->metrics != NULL && metrics_open(&s->metrics_addr, err,
+	    sizeof err) < 0)
+		fatalx(EX_UNAVAILABLE, "%s", err);
 	/* Bound: privileges are no longer needed, threads not yet made. */
 	if (s->user != NULL && drop_privileges(s->user, err, sizeof err) < 0)
 		fatalx(EX_OSERR, "%s", err);
@@ -90,6 +94,8 @@ start(const struct settings *s, struct listener *l, struct queue *q)
 		fatalx(EX_OSERR, "queue of %u: out of memory", s->queue);
 	if (pool_start(q, s->workers) < 0)
 		fatal(EX_OSERR, "starting %u workers", s->workers);
+	if (metrics_start() < 0)
+		fatal(EX_OSERR, "starting the metrics thread");
 }
 
 int
@@ -123,6 +129,7 @@ main(int argc, char **argv)
 	} while (!req.shutdown);
 
 	listener_close(&listener);
+	metrics_stop();
 	queue_close(&queue);
 	drained = service_drain();
 	pidfile_remove();

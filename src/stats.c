@@ -70,26 +70,39 @@ sum_workers(struct worker_stats *sum)
 	}
 }
 
-/* Format every counter as one line. */
+/* Read every counter. */
 void
-stats_format(char *out, size_t outsz)
+stats_read(struct stats_snapshot *snap)
 {
 	struct worker_stats w;
-	uint64_t accepted, closed, rejected;
+	uint64_t closed;
 
 	sum_workers(&w);
-	accepted = stats_get(&stats.accepted);
-	rejected = stats_get(&stats.rejected);
+	snap->accepted = stats_get(&stats.accepted);
+	snap->rejected = stats_get(&stats.rejected);
 	closed = stats_get(&w.closed);
 	/* Rejected connections are accepted and closed by the acceptor.
 	 * The counters are read one by one, not as a snapshot: keep
 	 * active from going below zero. */
+	snap->active = snap->accepted > closed + snap->rejected ?
+	    snap->accepted - closed - snap->rejected : 0;
+	snap->timeouts = stats_get(&w.timeouts);
+	snap->messages = stats_get(&w.messages);
+	snap->bytes_in = stats_get(&w.bytes_in);
+	snap->replies = stats_get(&w.replies);
+	snap->errors = stats_get(&w.errors);
+}
+
+/* Format every counter as one line. */
+void
+stats_format(char *out, size_t outsz)
+{
+	struct stats_snapshot n;
+
+	stats_read(&n);
 	snprintf(out, outsz, "accepted=%" PRIu64 " active=%" PRIu64
 	    " rejected=%" PRIu64 " timeouts=%" PRIu64 " messages=%" PRIu64
 	    " bytes=%" PRIu64 " replies=%" PRIu64 " errors=%" PRIu64,
-	    accepted, accepted > closed + rejected ?
-	    accepted - closed - rejected : 0, rejected,
-	    stats_get(&w.timeouts), stats_get(&w.messages),
-	    stats_get(&w.bytes_in), stats_get(&w.replies),
-	    stats_get(&w.errors));
+	    n.accepted, n.active, n.rejected, n.timeouts, n.messages,
+	    n.bytes_in, n.replies, n.errors);
 }

@@ -48,12 +48,20 @@ stats_bump(atomic_uint_fast64_t *counter, uint64_t n)
 	    memory_order_relaxed) + n, memory_order_relaxed);
 }
 
+/* Every counter at one moment, roughly: each is read once. */
+struct stats_snapshot {
+	uint64_t accepted, active, rejected, timeouts, messages, bytes_in,
+	    replies, errors;
+};
+
 /* Make the blocks for nworkers workers; -1 if out of memory. */
 int stats_init(unsigned nworkers);
 /* Worker id's block (0 <= id < nworkers). */
 struct worker_stats *stats_worker(unsigned id);
 /* Free the blocks once no worker runs. */
 void stats_free(void);
+/* Read every counter. */
+void stats_read(struct stats_snapshot *snap);
 /* Format every counter as one line: accepted=... active=... */
 void stats_format(char *out, size_t outsz);
 

@@ -175,11 +175,18 @@ spawn(const char *const *args, int in_fd, int out_fd, int err_fd,
 static int
 listening_port(struct server *srv)
 {
+	return server_log_port(srv, "listening on ");
+}
+
+/* The port at the end of the first log line with prefix; see harness.h. */
+int
+server_log_port(struct server *srv, const char *prefix)
+{
 	const char *p, *end;
 	int port = 0;
 
 	pthread_mutex_lock(&srv->lock);
-	p = strstr(srv->log->str, "listening on ");
+	p = strstr(srv->log->str, prefix);
 	end = p ? strchr(p, '\n') : NULL;
 	if (end != NULL) {
 		while (end > p && end[-1] != ':')

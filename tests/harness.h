@@ -51,6 +51,9 @@ bool wait_file_contains(const char *path, const char *needle);
 bool server_wait_log(struct server *srv, const char *needle, int timeout_ms);
 /* Count the occurrences of needle in the log so far. */
 unsigned server_log_count(struct server *srv, const char *needle);
+/* The port after the last ':' of the first log line holding prefix
+ * ("metrics on "); 0 if there is none yet. */
+int server_log_port(struct server *srv, const char *prefix);
 /* Send a signal to the server. */
 void server_signal(struct server *srv, int signo);
 /*

@@ -56,6 +56,7 @@ test_defaults(void)
 	g_assert_cmpuint(p.s.log_max, ==, 256);
 	g_assert_cmpuint(p.s.shutdown_timeout, ==, 10);
 	g_assert_cmpuint(p.s.max_per_ip, ==, 0);
+	g_assert_null(p.s.metrics);
 	config_free(&p.s);
 }
 
@@ -67,7 +68,7 @@ test_short_and_long_forms(void)
 	parse(&p, "-w", "4", "-q", "8", "-b", "16", "-t", "0", "-p", "0",
 	    "--framing", "line", "--reply", "pong", "--max-line", "10",
 	    "--log-level", "debug", "--log-max", "0", "--shutdown-timeout",
-	    "3", "--max-per-ip", "5", NULL);
+	    "3", "--max-per-ip", "5", "--metrics", "[::1]:9101", NULL);
 	g_assert_cmpint(p.result, ==, CONFIG_OK);
 	g_assert_cmpuint(p.s.workers, ==, 4);
 	g_assert_cmpuint(p.s.queue, ==, 8);
@@ -81,6 +82,9 @@ test_short_and_long_forms(void)
 	g_assert_cmpuint(p.s.log_max, ==, 0);
 	g_assert_cmpuint(p.s.shutdown_timeout, ==, 3);
 	g_assert_cmpuint(p.s.max_per_ip, ==, 5);
+	g_assert_cmpstr(p.s.metrics, ==, "[::1]:9101");
+	g_assert_cmpstr(p.s.metrics_addr.host, ==, "::1");
+	g_assert_cmpuint(p.s.metrics_addr.port, ==, 9101);
 	config_free(&p.s);
 
 	parse(&p, "--workers=7", "--port=9000", NULL);

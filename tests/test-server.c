@@ -464,6 +464,7 @@ test_bad_options_exit_64(void)
 	assert_usage_error("--timeout", "-t", "soon");
 	assert_usage_error("--bogus", "--bogus", NULL);
 	assert_usage_error("--listen", "--listen", "[::1");
+	assert_usage_error("--metrics", "--metrics", "127.0.0.1");
 	assert_usage_error("extra", "extra", NULL);
 }
 
@@ -487,7 +488,7 @@ test_port_in_use_exit_69(void)
 {
 	struct sockaddr_in sin = { 0 };
 	socklen_t len = sizeof sin;
-	char port[16], expected[64], *err;
+	char port[16], expected[64], metrics[32], *err;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 
 	sin.sin_family = AF_INET;
@@ -499,6 +500,12 @@ test_port_in_use_exit_69(void)
 	g_assert_cmpint(run_sockd(&err, "--port", port, NULL), ==, 69);
 	g_snprintf(expected, sizeof expected,
 	    "bind 127.0.0.1:%s: Address already in use\n", port);
+	g_assert_nonnull(strstr(err, expected));
+	g_free(err);
+	/* The metrics address is a listening socket like the others. */
+	g_snprintf(metrics, sizeof metrics, "127.0.0.1:%s", port);
+	g_assert_cmpint(run_sockd(&err, "--port=0", "--metrics", metrics), ==,
+	    69);
 	g_assert_nonnull(strstr(err, expected));
 	g_free(err);
 	close(fd);

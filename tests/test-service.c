@@ -128,6 +128,8 @@ test_config_errors_exit_78(void)
 	assert_config_error("bogus = 1\n", 1, "unknown name 'bogus'");
 	assert_config_error("echo = maybe\n", 1, "echo: 'maybe' is not yes");
 	assert_config_error("# fine\nlisten = [::1\n", 2, "listen: ");
+	assert_config_error("metrics = localhost\n", 1,
+	    "metrics: 'localhost': expected ADDR:PORT");
 	assert_config_error("timeout 5\n", 1, "expected name = value");
 	assert_config_error("config = /etc/other.conf\n", 1,
 	    "unknown name 'config'");
@@ -279,6 +281,70 @@ test_sigusr1_counts_open_connections(void)
 	g_assert_true(server_wait_log(srv, "counters: accepted=1 active=1 "
 	    "rejected=0 timeouts=0 messages=3 bytes=14 replies=3 errors=0",
 	    WAIT_MS));
+	close(fd);
+	server_stop(srv);
+}
+
+/* One HTTP exchange with the metrics endpoint: the whole answer. */
+static char *
+http_exchange(int port, const char *request)
+{
+	int fd = tcp_connect("127.0.0.1", port);
+	char *got;
+
+	tcp_send_str(fd, request);
+	/* The server closes after its answer: read to the end. */
+	got = tcp_recv(fd, 65536, WAIT_MS, NULL);
+	close(fd);
+	return got;
+}
+
+static void
+test_metrics_endpoint(void)
+{
+	struct server *srv = server_start("--framing", "line",
+	    "--metrics", "127.0.0.1:0", NULL);
+	int fd = tcp_connect("127.0.0.1", srv->port), port;
+	char *got;
+
+	g_assert_true(server_wait_log(srv, "metrics on 127.0.0.1:", WAIT_MS));
+	port = server_log_port(srv, "metrics on ");
+	g_assert_cmpint(port, >, 0);
+	tcp_exchange(fd, "one\ntwo\n", "ok\nok\n");
+
+	got = http_exchange(port, "GET /metrics HTTP/1.1\r\n"
+	    "Host: localhost\r\n\r\n");
+	g_assert_true(g_str_has_prefix(got, "HTTP/1.1 200 OK\r\n"));
+	g_assert_nonnull(strstr(got, "\r\nContent-Type: text/plain; "
+	    "version=0.0.4"));
+	g_assert_nonnull(strstr(got, "\nsockd_connections_accepted_total 1\n"));
+	g_assert_nonnull(strstr(got, "\nsockd_connections_active 1\n"));
+	g_assert_nonnull(strstr(got, "\nsockd_messages_received_total 2\n"));
+	g_assert_nonnull(strstr(got, "\nsockd_replies_sent_total 2\n"));
+	g_free(got);
+
+	got = http_exchange(port, "GET /other HTTP/1.0\r\n\r\n");
+	g_assert_true(g_str_has_prefix(got, "HTTP/1.1 404 "));
+	g_free(got);
+	got = http_exchange(port, "DELETE /metrics HTTP/1.1\r\n\r\n");
+	g_assert_true(g_str_has_prefix(got, "HTTP/1.1 405 "));
+	g_assert_nonnull(strstr(got, "\r\nAllow: GET, HEAD\r\n"));
+	g_free(got);
+	got = http_exchange(port, "hello\r\n\r\n");
+	g_assert_true(g_str_has_prefix(got, "HTTP/1.1 400 "));
+	g_free(got);
+
+	/* A scraper that sends nothing does not stop the next one. */
+	{
+		int idle = tcp_connect("127.0.0.1", port);
+
+		got = http_exchange(port, "GET /metrics HTTP/1.1\r\n\r\n");
+		g_assert_true(g_str_has_prefix(got, "HTTP/1.1 200 OK\r\n"));
+		g_free(got);
+		close(idle);
+	}
+	/* The server still answers its clients, and stops cleanly. */
+	tcp_exchange(fd, "three\n", "ok\n");
 	close(fd);
 	server_stop(srv);
 }
@@ -734,6 +800,7 @@ main(int argc, char **argv)
 	g_test_add_func("/service/sighup/changes-max-per-ip",
 	    test_sighup_changes_max_per_ip);
 	g_test_add_func("/service/sigusr1/counters", test_sigusr1_counters);
+	g_test_add_func("/service/metrics/endpoint", test_metrics_endpoint);
 	g_test_add_func("/service/sigusr1/counts-open-connections",
 	    test_sigusr1_counts_open_connections);
 	g_test_add_func("/service/notify/path-socket",

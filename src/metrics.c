@@ -1,0 +1,273 @@
+/*
+ * metrics.c - the Prometheus endpoint: a listening socket, one thread,
+ * one short HTTP/1.x exchange per connection, then close.
+ */
+#include "build-config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "metrics.h"
+#include "signals.h"
+
+/* A scraper gets this long to send its request and take the answer. */
+#define EXCHANGE_TIMEOUT_S 2
+/* Longest request head read; more is a bad request. */
+#define HEAD_MAX 8192
+#define PAGE_MAX 4096
+
+static int listen_fd = -1;
+static int stop_pipe[2] = { -1, -1 };
+static pthread_t thread;
+static bool running;
+
+/* Route a request head. */
+enum metrics_answer
+metrics_route(const char *head, size_t len)
+{
+	const char *eol = memchr(head, '\n', len), *sp, *target, *version;
+	size_t line, method_len, target_len;
+
+	if (eol == NULL)
+		return METRICS_BAD_REQUEST;
+	line = (size_t)(eol - head);
+	if (line > 0 && head[line - 1] == '\r')
+		line--;
+	sp = memchr(head, ' ', line);
+	if (sp == NULL || sp == head)
+		return METRICS_BAD_REQUEST;
+	method_len = (size_t)(sp - head);
+	target = sp + 1;
+	version = memchr(target, ' ', line - method_len - 1);
+	if (version == NULL || version == target ||
+	    (size_t)(head + line - version) != 9 ||
+	    memcmp(version, " HTTP/1.", 8) != 0)
+		return METRICS_BAD_REQUEST;
+	target_len = (size_t)(version - target);
+	if (!(method_len == 3 && memcmp(head, "GET", 3) == 0) &&
+	    !(method_len == 4 && memcmp(head, "HEAD", 4) == 0))
+		return METRICS_BAD_METHOD;
+	/* A query string does not change the page. */
+	if ((target_len == 8 || (target_len > 8 && target[8] == '?')) &&
+	    memcmp(target, "/metrics", 8) == 0)
+		return method_len == 4 ? METRICS_HEAD : METRICS_OK;
+	return METRICS_NOT_FOUND;
+}
+
+/* One counter or gauge with its help and type lines. */
+static size_t
+render_one(char *out, size_t outsz, const char *name, const char *type,
+    const char *help, uint64_t value)
+{
+	int n = snprintf(out, outsz, "# HELP sockd_%s %s\n# TYPE sockd_%s %s\n"
+	    "sockd_%s %" PRIu64 "\n", name, help, name, type, name, value);
+
+	if (n < 0)
+		return 0;
+	return (size_t)n < outsz ? (size_t)n : outsz ? outsz - 1 : 0;
+}
+
+/* The page. */
+size_t
+metrics_render(const struct stats_snapshot *snap, char *out, size_t outsz)
+{
+	const struct {
+		const char *name, *type, *help;
+		uint64_t value;
+	} rows[] = {
+		{ "connections_accepted_total", "counter",
+		    "Connections accepted.", snap->accepted },
+		{ "connections_active", "gauge",
+		    "Connections queued or being served.", snap->active },
+		{ "connections_rejected_total", "counter",
+		    "Connections answered busy and closed.", snap->rejected },
+		{ "connections_timed_out_total", "counter",
+		    "Connections closed for silence or a stuck send.",
+		    snap->timeouts },
+		{ "messages_received_total", "counter",
+		    "Messages received.", snap->messages },
+		{ "received_bytes_total", "counter",
+		    "Bytes received from clients.", snap->bytes_in },
+		{ "replies_sent_total", "counter",
+		    "Messages answered.", snap->replies },
+		{ "errors_total", "counter",
+		    "Connections ended by a failed system call.", snap->errors },
+	};
+	size_t i, len = 0;
+
+	if (outsz > 0)
+		out[0] = '\0';
+	for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		len += render_one(out + len, outsz - len, rows[i].name,
+		    rows[i].type, rows[i].help, rows[i].value);
+	return len;
+}
+
+/* Bind and listen, logging the real address. */
+int
+metrics_open(const struct listen_addr *addr, char *err, size_t errsz)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char name[NET_HOST_MAX + 16];
+	size_t n = 0;
+	int fd;
+
+	if (net_listen(addr, 16, false, &fd, 1, &n, err, errsz) < 0)
+		return -1;
+	if (pipe2(stop_pipe, O_CLOEXEC) < 0) {
+		snprintf(err, errsz, "metrics: pipe: %s", strerror(errno));
+		close(fd);
+		return -1;
+	}
+	listen_fd = fd;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+		net_format_addr((struct sockaddr *)&ss, len, name, sizeof name);
+		log_notice("metrics on %s", name);
+	}
+	return 0;
+}
+
+/* Read the request head: up to the blank line, EOF, or HEAD_MAX. */
+static size_t
+read_head(int fd, char *buf, size_t size)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	while (len < size - 1) {
+		n = recv(fd, buf + len, size - 1 - len, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+		buf[len] = '\0';
+		if (strstr(buf, "\r\n\r\n") != NULL ||
+		    strstr(buf, "\n\n") != NULL)
+			break;
+	}
+	return len;
+}
+
+/* Answer one scraper. */
+static void
+serve_one(int fd)
+{
+	static const char *const status[] = {
+		[METRICS_OK] = "200 OK", [METRICS_HEAD] = "200 OK",
+		[METRICS_NOT_FOUND] = "404 Not Found",
+		[METRICS_BAD_METHOD] = "405 Method Not Allowed",
+		[METRICS_BAD_REQUEST] = "400 Bad Request",
+	};
+	struct timeval tv = { .tv_sec = EXCHANGE_TIMEOUT_S };
+	struct stats_snapshot snap;
+	char head[HEAD_MAX], page[PAGE_MAX], reply[PAGE_MAX + 256];
+	enum metrics_answer answer;
+	size_t page_len = 0, head_len;
+	int n;
+
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
+		return;
+	head_len = read_head(fd, head, sizeof head);
+	if (head_len == 0)
+		return;
+	answer = metrics_route(head, head_len);
+	if (answer == METRICS_OK || answer == METRICS_HEAD) {
+		stats_read(&snap);
+		page_len = metrics_render(&snap, page, sizeof page);
+	} else
+		page_len = (size_t)snprintf(page, sizeof page, "%s\n",
+		    status[answer]);
+	n = snprintf(reply, sizeof reply, "HTTP/1.1 %s\r\n"
+	    "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+	    "Content-Length: %zu\r\n%sConnection: close\r\n\r\n%.*s",
+	    status[answer], page_len,
+	    answer == METRICS_BAD_METHOD ? "Allow: GET, HEAD\r\n" : "",
+	    answer == METRICS_HEAD ? 0 : (int)page_len, page);
+	if (n > 0 && net_send_all(fd, reply, (size_t)n < sizeof reply ?
+	    (size_t)n : sizeof reply - 1, EXCHANGE_TIMEOUT_S * 1000, -1,
+	    NULL) < 0)
+		log_debug("metrics: send: %s", strerror(errno));
+}
+
+/* The thread: accept and answer until the stop pipe is written. */
+static void *
+metrics_main(void *arg)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = listen_fd, .events = POLLIN },
+		{ .fd = stop_pipe[0], .events = POLLIN },
+	};
+	int fd;
+
+	(void)arg;
+	for (;;) {
+		if (poll(pfd, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			log_warn("metrics: poll");
+			return NULL;
+		}
+		if (pfd[1].revents != 0)
+			return NULL;
+		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd < 0) {
+			/* Out of descriptors: let the acceptor's pause and
+			 * warning speak for it; do not spin. */
+			if (errno == EMFILE || errno == ENFILE)
+				poll(NULL, 0, 100);
+			continue;
+		}
+		serve_one(fd);
+		net_close_lingering(fd, 0);
+	}
+}
+
+/* Start the thread with the handled signals blocked. */
+int
+metrics_start(void)
+{
+	sigset_t old;
+	int rc;
+
+	if (listen_fd < 0)
+		return 0;
+	signals_block(&old);
+	rc = pthread_create(&thread, NULL, metrics_main, NULL);
+	signals_restore(&old);
+	if (rc != 0) {
+		errno = rc;
+		return -1;
+	}
+	running = true;
+	return 0;
+}
+
+/* Stop the thread and close the sockets. */
+void
+metrics_stop(void)
+{
+	if (running) {
+		if (write(stop_pipe[1], "x", 1) < 0)
+			log_warn("metrics: stop");
+		pthread_join(thread, NULL);
+		running = false;
+	}
+	if (listen_fd >= 0) {
+		close(listen_fd);
+		close(stop_pipe[0]);
+		close(stop_pipe[1]);
+		listen_fd = -1;
+	}
+}

@@ -1,0 +1,36 @@
+/*
+ * metrics.h - the counters in Prometheus text format over HTTP
+ * (--metrics ADDR:PORT, GET /metrics).  One thread of its own answers one
+ * request per connection, so a slow scraper never delays the acceptor or
+ * a worker.  The request routing and the page are pure, for tests.
+ */
+#ifndef SOCKD_METRICS_H
+#define SOCKD_METRICS_H
+
+#include <stddef.h>
+
+#include "net.h"
+#include "stats.h"
+
+/* What a request gets. */
+enum metrics_answer {
+	METRICS_OK,		/* 200, the page */
+	METRICS_HEAD,		/* 200, headers only */
+	METRICS_NOT_FOUND,	/* 404 */
+	METRICS_BAD_METHOD,	/* 405 */
+	METRICS_BAD_REQUEST,	/* 400 */
+};
+
+/* Route a request head ("GET /metrics HTTP/1.1\r\n..."). */
+enum metrics_answer metrics_route(const char *head, size_t len);
+/* Write the page for snap into out; its length (truncated if too long). */
+size_t metrics_render(const struct stats_snapshot *snap, char *out,
+    size_t outsz);
+/* Bind and listen on addr, logging "metrics on ADDR:PORT"; -1 with err. */
+int metrics_open(const struct listen_addr *addr, char *err, size_t errsz);
+/* Start answering (after any fork); -1 with errno if no thread. */
+int metrics_start(void);
+/* Stop the thread and close the socket; nothing if never opened. */
+void metrics_stop(void);
+
+#endif

@@ -1,0 +1,88 @@
+/*
+ * test-metrics.c - the Prometheus endpoint's pure parts: which requests
+ * get the page, and the page itself.
+ */
+#include "build-config.h"
+
+#include <glib.h>
+#include <string.h>
+
+#include "metrics.h"
+
+static enum metrics_answer
+route(const char *head)
+{
+	return metrics_route(head, strlen(head));
+}
+
+static void
+test_route(void)
+{
+	g_assert_cmpint(route("GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n"), ==,
+	    METRICS_OK);
+	g_assert_cmpint(route("GET /metrics HTTP/1.0\n\n"), ==, METRICS_OK);
+	g_assert_cmpint(route("GET /metrics?name[]=x HTTP/1.1\r\n\r\n"), ==,
+	    METRICS_OK);
+	g_assert_cmpint(route("HEAD /metrics HTTP/1.1\r\n\r\n"), ==,
+	    METRICS_HEAD);
+	g_assert_cmpint(route("GET / HTTP/1.1\r\n\r\n"), ==,
+	    METRICS_NOT_FOUND);
+	g_assert_cmpint(route("GET /metricsx HTTP/1.1\r\n\r\n"), ==,
+	    METRICS_NOT_FOUND);
+	g_assert_cmpint(route("POST /metrics HTTP/1.1\r\n\r\n"), ==,
+	    METRICS_BAD_METHOD);
+	g_assert_cmpint(route("GET /metrics\r\n\r\n"), ==,
+	    METRICS_BAD_REQUEST);
+	g_assert_cmpint(route("GET /metrics HTTP/2.0\r\n\r\n"), ==,
+	    METRICS_BAD_REQUEST);
+	g_assert_cmpint(route("hello"), ==, METRICS_BAD_REQUEST);
+	g_assert_cmpint(route(" /metrics HTTP/1.1\r\n"), ==,
+	    METRICS_BAD_REQUEST);
+	g_assert_cmpint(route(""), ==, METRICS_BAD_REQUEST);
+}
+
+static void
+test_render(void)
+{
+	struct stats_snapshot snap = { .accepted = 7, .active = 2,
+	    .rejected = 1, .timeouts = 3, .messages = 40, .bytes_in = 500,
+	    .replies = 39, .errors = 0 };
+	char page[4096], small[100];
+	size_t len = metrics_render(&snap, page, sizeof page);
+	gchar **lines;
+	guint i, samples = 0;
+
+	g_assert_cmpuint(len, ==, strlen(page));
+	g_assert_true(g_str_has_suffix(page, "\n"));
+	g_assert_nonnull(strstr(page, "\nsockd_connections_accepted_total 7\n"));
+	g_assert_nonnull(strstr(page, "# TYPE sockd_connections_active gauge\n"
+	    "sockd_connections_active 2\n"));
+	g_assert_nonnull(strstr(page, "\nsockd_messages_received_total 40\n"));
+	g_assert_nonnull(strstr(page, "\nsockd_received_bytes_total 500\n"));
+	g_assert_nonnull(strstr(page, "\nsockd_replies_sent_total 39\n"));
+	/* Every sample follows its HELP and TYPE lines. */
+	lines = g_strsplit(page, "\n", -1);
+	for (i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
+		if (lines[i][0] == '#')
+			continue;
+		samples++;
+		g_assert_cmpuint(i, >=, 2);
+		g_assert_true(g_str_has_prefix(lines[i - 2], "# HELP "));
+		g_assert_true(g_str_has_prefix(lines[i - 1], "# TYPE "));
+	}
+	g_assert_cmpuint(samples, ==, 8);
+	g_strfreev(lines);
+	/* A short buffer is cut, never overrun. */
+	len = metrics_render(&snap, small, sizeof small);
+	g_assert_cmpuint(len, ==, strlen(small));
+	g_assert_cmpuint(len, <, sizeof small);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/metrics/route", test_route);
+	g_test_add_func("/metrics/render", test_render);
+	return g_test_run();
+}
