@@ -294,10 +294,12 @@ answer_input(struct conn *c, size_t n, enum close_reason *reason,
 		return -1;
 	}
 	count = c->totals.messages - before;
+	/* Counted before the client can see the answers, so a client that
+	 * has its answers also finds them in the counters. */
 	stats_bump(&c->counters->messages, count);
+	stats_bump(&c->counters->replies, count);
 	if (send_answers(c, reason, errnum) < 0)
 		return -1;
-	stats_bump(&c->counters->replies, count);
 	if (status == FRAMER_LINE_TOO_LONG) {
 		*reason = CLOSE_TOO_LONG;
 		return -1;
@@ -322,9 +324,9 @@ end_of_input(struct conn *c, int *errnum)
 	}
 	count = c->totals.messages - before;
 	stats_bump(&c->counters->messages, count);
+	stats_bump(&c->counters->replies, count);
 	if (send_answers(c, &reason, errnum) < 0)
 		return reason;
-	stats_bump(&c->counters->replies, count);
 	return CLOSE_PEER;
 }
 

@@ -129,9 +129,10 @@ main(int argc, char **argv)
 	} while (!req.shutdown);
 
 	listener_close(&listener);
-	metrics_stop();
 	queue_close(&queue);
 	drained = service_drain();
+	/* After the drain, so a scraper can watch it. */
+	metrics_stop();
 	pidfile_remove();
 	stats_format(counters, sizeof counters);
 	log_notice("stopped: %s", counters);

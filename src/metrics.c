@@ -13,16 +13,16 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "metrics.h"
 #include "signals.h"
 
 /* A scraper gets this long to send its request and take the answer. */
 #define EXCHANGE_TIMEOUT_S 2
-/* Longest request head read; more is a bad request. */
+/* Longest request head read; a longer one is a bad request. */
 #define HEAD_MAX 8192
 #define PAGE_MAX 4096
 
@@ -138,29 +138,89 @@ metrics_open(const struct listen_addr *addr, char *err, size_t errsz)
 	return 0;
 }
 
-/* Read the request head: up to the blank line, EOF, or HEAD_MAX. */
+/*
+ * Wait until the scraper's socket is ready for events, within the
+ * exchange's deadline; false on time-out, error, or a stop request.
+ */
+static bool
+wait_scraper(int fd, short events, int64_t deadline)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = fd, .events = events },
+		{ .fd = stop_pipe[0], .events = POLLIN },
+	};
+	int64_t left;
+	int rc;
+
+	for (;;) {
+		left = deadline - clock_now_ms();
+		if (left <= 0)
+			return false;
+		rc = poll(pfd, 2, (int)left);
+		if (rc < 0 && errno == EINTR)
+			continue;
+		return rc > 0 && pfd[1].revents == 0 && pfd[0].revents != 0;
+	}
+}
+
+/* True once buf holds a whole request head (ends in a blank line). */
+static bool
+head_complete(const char *buf, size_t len)
+{
+	return memmem(buf, len, "\r\n\r\n", 4) != NULL ||
+	    memmem(buf, len, "\n\n", 2) != NULL;
+}
+
+/*
+ * Read the request head by the deadline; its length, or 0 for a scraper
+ * that sent nothing whole in time.  *full is set when it did not fit.
+ */
 static size_t
-read_head(int fd, char *buf, size_t size)
+read_head(int fd, char *buf, size_t size, int64_t deadline, bool *full)
 {
 	size_t len = 0;
 	ssize_t n;
 
-	while (len < size - 1) {
-		n = recv(fd, buf + len, size - 1 - len, 0);
-		if (n < 0 && errno == EINTR)
+	*full = false;
+	while (len < size) {
+		if (!wait_scraper(fd, POLLIN, deadline))
+			return 0;
+		n = recv(fd, buf + len, size - len, MSG_DONTWAIT);
+		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
-			break;
+			return head_complete(buf, len) ? len : 0;
 		len += (size_t)n;
-		buf[len] = '\0';
-		if (strstr(buf, "\r\n\r\n") != NULL ||
-		    strstr(buf, "\n\n") != NULL)
-			break;
+		if (head_complete(buf, len))
+			return len;
 	}
+	*full = true;
 	return len;
 }
 
-/* Answer one scraper. */
+/* Send all of buf by the deadline; false if the scraper did not take it. */
+static bool
+send_reply(int fd, const char *buf, size_t len, int64_t deadline)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		if (n > 0) {
+			buf += n;
+			len -= (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno != EINTR && errno != EAGAIN)
+			return false;
+		if (n < 0 && errno == EAGAIN &&
+		    !wait_scraper(fd, POLLOUT, deadline))
+			return false;
+	}
+	return true;
+}
+
+/* Answer one scraper within EXCHANGE_TIMEOUT_S in all. */
 static void
 serve_one(int fd)
 {
@@ -170,19 +230,18 @@ serve_one(int fd)
 		[METRICS_BAD_METHOD] = "405 Method Not Allowed",
 		[METRICS_BAD_REQUEST] = "400 Bad Request",
 	};
-	struct timeval tv = { .tv_sec = EXCHANGE_TIMEOUT_S };
+	int64_t deadline = clock_now_ms() + EXCHANGE_TIMEOUT_S * 1000;
 	struct stats_snapshot snap;
 	char head[HEAD_MAX], page[PAGE_MAX], reply[PAGE_MAX + 256];
 	enum metrics_answer answer;
 	size_t page_len = 0, head_len;
+	bool full;
 	int n;
 
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
-		return;
-	head_len = read_head(fd, head, sizeof head);
+	head_len = read_head(fd, head, sizeof head, deadline, &full);
 	if (head_len == 0)
 		return;
-	answer = metrics_route(head, head_len);
+	answer = full ? METRICS_BAD_REQUEST : metrics_route(head, head_len);
 	if (answer == METRICS_OK || answer == METRICS_HEAD) {
 		stats_read(&snap);
 		page_len = metrics_render(&snap, page, sizeof page);
@@ -195,10 +254,9 @@ serve_one(int fd)
 	    status[answer], page_len,
 	    answer == METRICS_BAD_METHOD ? "Allow: GET, HEAD\r\n" : "",
 	    answer == METRICS_HEAD ? 0 : (int)page_len, page);
-	if (n > 0 && net_send_all(fd, reply, (size_t)n < sizeof reply ?
-	    (size_t)n : sizeof reply - 1, EXCHANGE_TIMEOUT_S * 1000, -1,
-	    NULL) < 0)
-		log_debug("metrics: send: %s", strerror(errno));
+	if (n > 0 && !send_reply(fd, reply, (size_t)n < sizeof reply ?
+	    (size_t)n : sizeof reply - 1, deadline))
+		log_debug("metrics: a scraper did not take its answer");
 }
 
 /* The thread: accept and answer until the stop pipe is written. */

@@ -349,6 +349,36 @@ test_metrics_endpoint(void)
 	server_stop(srv);
 }
 
+/* A scraper that trickles its request, a byte at a time, is cut off
+ * by the exchange's deadline instead of holding the endpoint. */
+static void
+test_metrics_trickle_cut_off(void)
+{
+	struct server *srv = server_start("--metrics", "127.0.0.1:0", NULL);
+	struct pollfd pfd;
+	gint64 start;
+	int fd, port;
+	char c;
+
+	g_assert_true(server_wait_log(srv, "metrics on 127.0.0.1:", WAIT_MS));
+	port = server_log_port(srv, "metrics on ");
+	fd = tcp_connect("127.0.0.1", port);
+	signal(SIGPIPE, SIG_IGN);
+	start = now_ms();
+	for (;;) {
+		/* Never finishes the head: "GET /metrics HTTP/1.1\r\nX-..." */
+		if (send(fd, "x", 1, MSG_NOSIGNAL) < 0)
+			break;
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, 200) == 1 && recv(fd, &c, 1, 0) <= 0)
+			break;
+		g_assert_cmpint(now_ms() - start, <, WAIT_MS);
+	}
+	close(fd);
+	server_stop(srv);
+}
+
 /* A datagram socket standing in for systemd's notify socket. */
 struct notify_listener {
 	int fd;
@@ -801,6 +831,8 @@ main(int argc, char **argv)
 	    test_sighup_changes_max_per_ip);
 	g_test_add_func("/service/sigusr1/counters", test_sigusr1_counters);
 	g_test_add_func("/service/metrics/endpoint", test_metrics_endpoint);
+	g_test_add_func("/service/metrics/trickle-cut-off",
+	    test_metrics_trickle_cut_off);
 	g_test_add_func("/service/sigusr1/counts-open-connections",
 	    test_sigusr1_counts_open_connections);
 	g_test_add_func("/service/notify/path-socket",
