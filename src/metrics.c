@@ -198,28 +198,6 @@ read_head(int fd, char *buf, size_t size, int64_t deadline, bool *full)
 	return len;
 }
 
-/* Send all of buf by the deadline; false if the scraper did not take it. */
-static bool
-send_reply(int fd, const char *buf, size_t len, int64_t deadline)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
-		if (n > 0) {
-			buf += n;
-			len -= (size_t)n;
-			continue;
-		}
-		if (n < 0 && errno != EINTR && errno != EAGAIN)
-			return false;
-		if (n < 0 && errno == EAGAIN &&
-		    !wait_scraper(fd, POLLOUT, deadline))
-			return false;
-	}
-	return true;
-}
-
 /* Answer one scraper within EXCHANGE_TIMEOUT_S in all. */
 static void
 serve_one(int fd)
@@ -235,6 +213,7 @@ serve_one(int fd)
 	char head[HEAD_MAX], page[PAGE_MAX], reply[PAGE_MAX + 256];
 	enum metrics_answer answer;
 	size_t page_len = 0, head_len;
+	int64_t left;
 	bool full;
 	int n;
 
@@ -254,9 +233,12 @@ serve_one(int fd)
 	    status[answer], page_len,
 	    answer == METRICS_BAD_METHOD ? "Allow: GET, HEAD\r\n" : "",
 	    answer == METRICS_HEAD ? 0 : (int)page_len, page);
-	if (n > 0 && !send_reply(fd, reply, (size_t)n < sizeof reply ?
-	    (size_t)n : sizeof reply - 1, deadline))
-		log_debug("metrics: a scraper did not take its answer");
+	left = deadline - clock_now_ms();
+	/* The rest of the deadline; a stop request wakes the wait. */
+	if (n > 0 && left > 0 && net_send_all(fd, reply, (size_t)n <
+	    sizeof reply ? (size_t)n : sizeof reply - 1, (int)left,
+	    stop_pipe[0], NULL) < 0)
+		log_debug("metrics: send: %s", strerror(errno));
 }
 
 /* The thread: accept and answer until the stop pipe is written. */
