@@ -1,6 +1,6 @@
 /*
  * listener.c - listening sockets and the accept loop.  One poll() covers
- * every listening socket and the signal pipe, so the main thread sleeps
+ * every listening socket and the signalfd, so the main thread sleeps
  * until a client or a signal arrives.
  */
 #include "build-config.h"

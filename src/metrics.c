@@ -9,7 +9,6 @@
 #include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -18,7 +17,6 @@
 #include "clock.h"
 #include "log.h"
 #include "metrics.h"
-#include "signals.h"
 
 /* A scraper gets this long to send its request and take the answer. */
 #define EXCHANGE_TIMEOUT_S 2
@@ -274,18 +272,15 @@ metrics_main(void *arg)
 	}
 }
 
-/* Start the thread with the handled signals blocked. */
+/* Start the thread; it inherits signals_init()'s mask. */
 int
 metrics_start(void)
 {
-	sigset_t old;
 	int rc;
 
 	if (listen_fd < 0)
 		return 0;
-	signals_block(&old);
 	rc = pthread_create(&thread, NULL, metrics_main, NULL);
-	signals_restore(&old);
 	if (rc != 0) {
 		errno = rc;
 		return -1;

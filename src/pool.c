@@ -7,7 +7,6 @@
 
 #include <errno.h>
 #include <pthread.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -16,7 +15,6 @@
 #include "framing.h"
 #include "log.h"
 #include "pool.h"
-#include "signals.h"
 
 /*
  * A worker needs little stack: the deepest path is one escaped log line
@@ -64,7 +62,6 @@ pool_start(struct queue *q, unsigned nworkers)
 {
 	pthread_attr_t attr;
 	pthread_condattr_t cattr;
-	sigset_t old_mask;
 	int rc;
 
 	workers = calloc(nworkers, sizeof *workers);
@@ -83,8 +80,7 @@ pool_start(struct queue *q, unsigned nworkers)
 		errno = rc;
 		return -1;
 	}
-	/* Threads inherit the mask: workers never run a signal handler. */
-	signals_block(&old_mask);
+	/* Threads inherit signals_init()'s mask: no signal reaches them. */
 	for (nstarted = 0; nstarted < nworkers; nstarted++) {
 		struct worker *w = &workers[nstarted];
 
@@ -102,7 +98,6 @@ pool_start(struct queue *q, unsigned nworkers)
 			break;
 		}
 	}
-	signals_restore(&old_mask);
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		/* Let the started ones exit before reporting. */
