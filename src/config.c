@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "number.h"
 
 /* A configuration file larger than this is surely not one. */
 #define CONFIG_FILE_MAX (1024 * 1024)
@@ -126,19 +127,14 @@ config_free(struct settings *s)
 		}
 }
 
-/* Parse a whole decimal number within [min, max]. */
+/* Parse a whole decimal number within [min, max] into an unsigned. */
 static int
 parse_uint(const char *text, unsigned long min, unsigned long max,
     unsigned *value)
 {
-	unsigned long v;
-	char *end;
+	unsigned long long v;
 
-	if (*text < '0' || *text > '9')
-		return -1;
-	errno = 0;
-	v = strtoul(text, &end, 10);
-	if (errno != 0 || *end != '\0' || v < min || v > max)
+	if (number_parse(text, min, max, &v) < 0)
 		return -1;
 	*value = (unsigned)v;
 	return 0;

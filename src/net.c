@@ -17,19 +17,15 @@
 
 #include "clock.h"
 #include "net.h"
+#include "number.h"
 
 /* Parse a decimal port 0-65535. */
 static int
 parse_port(const char *text, unsigned *port)
 {
-	char *end;
-	unsigned long value;
+	unsigned long long value;
 
-	if (*text < '0' || *text > '9')
-		return -1;
-	errno = 0;
-	value = strtoul(text, &end, 10);
-	if (errno != 0 || *end != '\0' || value > 65535)
+	if (number_parse(text, 0, 65535, &value) < 0)
 		return -1;
 	*port = (unsigned)value;
 	return 0;

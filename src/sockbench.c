@@ -27,6 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "number.h"
+
 /* Histogram: values below 128 ns exact, then 128 steps per power of two,
  * so a bucket is never wider than 1/128 (0.8%) of its value. */
 #define HIST_SUB 128
@@ -390,13 +392,9 @@ usage(FILE *out)
 static uint64_t
 number(const char *name, const char *text, uint64_t min, uint64_t max)
 {
-	char *end;
 	unsigned long long v;
 
-	errno = 0;
-	v = strtoull(text, &end, 10);
-	if (*text < '0' || *text > '9' || *end != '\0' || errno != 0 ||
-	    v < min || v > max)
+	if (number_parse(text, min, max, &v) < 0)
 		die(EX_USAGE, "%s: '%s' is not a number in %llu-%llu", name,
 		    text, (unsigned long long)min, (unsigned long long)max);
 	return v;

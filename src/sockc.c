@@ -21,6 +21,7 @@
 
 #include "clock.h"
 #include "net.h"
+#include "number.h"
 
 #define PROMPT "please input data:"
 #define BUSY_TEXT "busy\n"
@@ -275,8 +276,7 @@ parse_args(struct client *c, int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
-	char *end;
-	long value;
+	unsigned long long value;
 	int ch;
 
 	opterr = 0;
@@ -287,9 +287,7 @@ parse_args(struct client *c, int argc, char **argv)
 			c->host = optarg;
 			break;
 		case 'p':
-			value = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || value < 1 ||
-			    value > 65535)
+			if (number_parse(optarg, 1, 65535, &value) < 0)
 				die(EX_USAGE, "--port: '%s' is not a number in "
 				    "1-65535", optarg);
 			c->port = optarg;
@@ -302,9 +300,7 @@ parse_args(struct client *c, int argc, char **argv)
 			c->line_framing = strcmp(optarg, "line") == 0;
 			break;
 		case 't':
-			value = strtol(optarg, &end, 10);
-			if (*optarg == '\0' || *end != '\0' || value < 1 ||
-			    value > 86400)
+			if (number_parse(optarg, 1, 86400, &value) < 0)
 				die(EX_USAGE, "--timeout: '%s' is not a number "
 				    "in 1-86400", optarg);
 			c->timeout_ms = (int)value * 1000;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "number.h"
 
 struct parsed {
 	struct settings s;
@@ -200,6 +201,29 @@ test_bad_words(void)
 	assert_refused("unexpected argument 'extra'", "extra", NULL);
 }
 
+/* The number parser every program shares: digits only, in range. */
+static void
+test_number_parse(void)
+{
+	unsigned long long v = 7;
+
+	g_assert_cmpint(number_parse("0", 0, 10, &v), ==, 0);
+	g_assert_cmpuint(v, ==, 0);
+	g_assert_cmpint(number_parse("65535", 1, 65535, &v), ==, 0);
+	g_assert_cmpuint(v, ==, 65535);
+	g_assert_cmpint(number_parse("65536", 1, 65535, &v), ==, -1);
+	g_assert_cmpint(number_parse("0", 1, 10, &v), ==, -1);
+	g_assert_cmpint(number_parse("", 0, 10, &v), ==, -1);
+	g_assert_cmpint(number_parse("-1", 0, ~0ULL, &v), ==, -1);
+	g_assert_cmpint(number_parse("+1", 0, 10, &v), ==, -1);
+	g_assert_cmpint(number_parse(" 1", 0, 10, &v), ==, -1);
+	g_assert_cmpint(number_parse("1 ", 0, 10, &v), ==, -1);
+	g_assert_cmpint(number_parse("12x", 0, 100, &v), ==, -1);
+	g_assert_cmpint(number_parse("99999999999999999999", 0, ~0ULL, &v),
+	    ==, -1);
+	g_assert_cmpuint(v, ==, 65535);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -216,5 +240,6 @@ main(int argc, char **argv)
 	    test_relative_paths_made_absolute);
 	g_test_add_func("/config/range-checks", test_range_checks);
 	g_test_add_func("/config/bad-words", test_bad_words);
+	g_test_add_func("/config/number-parse", test_number_parse);
 	return g_test_run();
 }
