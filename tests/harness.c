@@ -178,6 +178,21 @@ listening_port(struct server *srv)
 	return server_log_port(srv, "listening on ");
 }
 
+/* Wait for the log line about one client; see harness.h. */
+bool
+server_wait_client_log(struct server *srv, int fd, const char *what,
+    int timeout_ms)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+	char needle[128];
+
+	g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sin, &len), ==, 0);
+	g_snprintf(needle, sizeof needle, "127.0.0.1:%u%s",
+	    (unsigned)ntohs(sin.sin_port), what);
+	return server_wait_log(srv, needle, timeout_ms);
+}
+
 /* The port at the end of the first log line with prefix; see harness.h. */
 int
 server_log_port(struct server *srv, const char *prefix)

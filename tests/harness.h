@@ -51,6 +51,12 @@ bool wait_file_contains(const char *path, const char *needle);
 bool server_wait_log(struct server *srv, const char *needle, int timeout_ms);
 /* Count the occurrences of needle in the log so far. */
 unsigned server_log_count(struct server *srv, const char *needle);
+/*
+ * Wait until the log has the line sockd writes about the client end fd
+ * (an IPv4 loopback connection): "127.0.0.1:PORT<what>".
+ */
+bool server_wait_client_log(struct server *srv, int fd, const char *what,
+    int timeout_ms);
 /* The port after the last ':' of the first log line holding prefix
  * ("metrics on "); 0 if there is none yet. */
 int server_log_port(struct server *srv, const char *prefix);

@@ -203,7 +203,8 @@ test_busy_when_queue_full(void)
 	served = tcp_connect("127.0.0.1", srv->port);
 	tcp_exchange(served, "1", "ok");	/* holds the only worker */
 	queued = tcp_connect("127.0.0.1", srv->port);
-	g_assert_true(server_wait_log(srv, "queued at depth 1", WAIT_MS));
+	g_assert_true(server_wait_client_log(srv, queued,
+	    ": queued at depth 1\n", WAIT_MS));
 	rejected = tcp_connect("127.0.0.1", srv->port);
 	got = tcp_recv(rejected, 100, WAIT_MS, &len);
 	g_assert_cmpstr(got, ==, "busy\n");
@@ -379,7 +380,10 @@ test_sigterm_answers_received_and_queued(void)
 	tcp_exchange(busy_fd, "hold\n", "ok\n");
 	queued_fd = tcp_connect("127.0.0.1", srv->port);
 	tcp_send_str(queued_fd, "waiting\n");
-	g_assert_true(server_wait_log(srv, "queued at depth 1", WAIT_MS));
+	/* Accepted and queued, not still in the kernel's backlog, which
+	 * the listening socket's close at SIGTERM resets. */
+	g_assert_true(server_wait_client_log(srv, queued_fd,
+	    ": queued at depth 1\n", WAIT_MS));
 	server_signal(srv, SIGTERM);
 	g_assert_true(tcp_wait_closed(busy_fd, WAIT_MS));
 	/* The queued client's message was received: it is answered. */

@@ -89,7 +89,8 @@ test_busy(void)
 	g_assert_cmpstr(got, ==, "ok");
 	g_free(got);
 	queued = tcp_connect("127.0.0.1", srv->port);
-	g_assert_true(server_wait_log(srv, "queued at depth 1", WAIT_MS));
+	g_assert_true(server_wait_client_log(srv, queued,
+	    ": queued at depth 1\n", WAIT_MS));
 	g_assert_cmpint(run_sockc(srv->port, "hello\n", NULL, &err, NULL,
 	    NULL), ==, 75);
 	g_assert_nonnull(strstr(err, "is busy"));
