@@ -304,6 +304,8 @@ test_ipv6_loopback(void)
 	struct server *srv;
 	int probe = socket(AF_INET6, SOCK_STREAM, 0), fd;
 	struct sockaddr_in6 sin6 = { 0 };
+	socklen_t len;
+	char peer[80];
 
 	sin6.sin6_family = AF_INET6;
 	sin6.sin6_addr = in6addr_loopback;
@@ -319,8 +321,14 @@ test_ipv6_loopback(void)
 	g_assert_true(server_wait_log(srv, "listening on [::1]:", WAIT_MS));
 	fd = tcp_connect("::1", srv->port);
 	tcp_exchange(fd, "v6", "ok");
+	/* The client is logged as [ADDR]:PORT. */
+	len = sizeof sin6;
+	g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sin6, &len), ==,
+	    0);
+	g_snprintf(peer, sizeof peer, "[::1]:%u: get value v6\n",
+	    (unsigned)ntohs(sin6.sin6_port));
+	g_assert_true(server_wait_log(srv, peer, WAIT_MS));
 	close(fd);
-	g_assert_true(server_wait_log(srv, "[::1]:", WAIT_MS));
 	server_stop(srv);
 }
 
