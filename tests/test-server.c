@@ -405,6 +405,35 @@ test_sigterm_answers_received_and_queued(void)
 	server_free(srv);
 }
 
+/* A queued client that sent a last line without its newline and then
+ * its FIN is answered during the drain, as at any other time. */
+static void
+test_sigterm_answers_last_line_at_eof(void)
+{
+	struct server *srv = server_start("--workers", "1", "--framing",
+	    "line", "--log-level", "debug", NULL);
+	int busy_fd, queued_fd;
+	char *got;
+
+	busy_fd = tcp_connect("127.0.0.1", srv->port);
+	tcp_exchange(busy_fd, "hold\n", "ok\n");
+	queued_fd = tcp_connect("127.0.0.1", srv->port);
+	tcp_send_str(queued_fd, "last");
+	g_assert_cmpint(shutdown(queued_fd, SHUT_WR), ==, 0);
+	g_assert_true(server_wait_client_log(srv, queued_fd,
+	    ": queued at depth 1\n", WAIT_MS));
+	server_signal(srv, SIGTERM);
+	got = tcp_recv(queued_fd, 100, WAIT_MS, NULL);
+	g_assert_cmpstr(got, ==, "ok\n");
+	g_free(got);
+	g_assert_true(server_wait_client_log(srv, queued_fd,
+	    ": closed (peer closed)", WAIT_MS));
+	g_assert_cmpint(server_wait_exit(srv, WAIT_MS), ==, 0);
+	close(busy_fd);
+	close(queued_fd);
+	server_free(srv);
+}
+
 static void
 test_sigterm_with_client_not_reading(void)
 {
@@ -592,6 +621,8 @@ main(int argc, char **argv)
 	g_test_add_func("/server/ipv6-loopback", test_ipv6_loopback);
 	g_test_add_func("/server/shutdown/idle-clients",
 	    test_sigterm_with_idle_clients);
+	g_test_add_func("/server/shutdown/answers-last-line-at-eof",
+	    test_sigterm_answers_last_line_at_eof);
 	g_test_add_func("/server/shutdown/answers-received-and-queued",
 	    test_sigterm_answers_received_and_queued);
 	g_test_add_func("/server/shutdown/client-not-reading",
