@@ -128,11 +128,11 @@ main(int argc, char **argv)
 		service_tick();
 	} while (!req.shutdown);
 
+	/* SPEC 6: every listening socket closes at once, metrics too. */
 	listener_close(&listener);
+	metrics_stop();
 	queue_close(&queue);
 	drained = service_drain();
-	/* After the drain, so a scraper can watch it. */
-	metrics_stop();
 	pidfile_remove();
 	stats_format(counters, sizeof counters);
 	log_notice("stopped: %s", counters);
