@@ -33,6 +33,7 @@ enum option_kind {
 	KIND_REPLY,	/* --reply: text, and echo off */
 	KIND_ECHO,	/* --echo: a flag that also decides against reply */
 	KIND_CONFIG,	/* -c: command line only */
+	KIND_CHECK,	/* -n: a flag, command line only */
 	KIND_METRICS,	/* ADDR:PORT, parsed into metrics_addr */
 };
 
@@ -62,6 +63,7 @@ static const struct option_spec option_specs[] = {
 	{ "log-file", 0, KIND_STRING, 0, 0, FIELD(log_file) },
 	{ "syslog", 0, KIND_FLAG, 0, 0, FIELD(syslog) },
 	{ "config", 'c', KIND_CONFIG, 0, 0, FIELD(config_file) },
+	{ "check-config", 'n', KIND_CHECK, 0, 0, FIELD(check_only) },
 	{ "user", 0, KIND_STRING, 0, 0, FIELD(user) },
 	{ "pidfile", 0, KIND_STRING, 0, 0, FIELD(pidfile) },
 	{ "daemon", 'd', KIND_FLAG, 0, 0, FIELD(daemon) },
@@ -228,6 +230,7 @@ config_apply(struct settings *s, const struct option_spec *o,
 		    errsz);
 	case KIND_ECHO:
 	case KIND_FLAG:
+	case KIND_CHECK:
 		if (value == NULL)
 			*(bool *)(base + o->offset) = true;
 		else if (parse_bool(value, (bool *)(base + o->offset)) < 0) {
@@ -350,7 +353,8 @@ build_getopt_tables(struct option *longopts, char *shortopts)
 	shortopts[n++] = ':';	/* report a missing argument as ':' */
 	for (i = 0; i < NOPTIONS; i++) {
 		const struct option_spec *o = &option_specs[i];
-		int takes_arg = o->kind != KIND_ECHO && o->kind != KIND_FLAG;
+		int takes_arg = o->kind != KIND_ECHO && o->kind != KIND_FLAG &&
+		    o->kind != KIND_CHECK;
 
 		longopts[i].name = o->name;
 		longopts[i].has_arg = takes_arg ? required_argument :
@@ -512,7 +516,7 @@ apply_line(struct settings *s, const char *line, const char *end, char *err,
 	memcpy(name, line, (size_t)(name_end - line));
 	name[name_end - line] = '\0';
 	o = find_spec_by_name(name);
-	if (o == NULL || o->kind == KIND_CONFIG) {
+	if (o == NULL || o->kind == KIND_CONFIG || o->kind == KIND_CHECK) {
 		snprintf(err, errsz, "unknown name '%s'", name);
 		return -1;
 	}
@@ -747,6 +751,8 @@ config_usage(FILE *out)
 "      --log-file FILE        log to FILE (reopened on SIGHUP)\n"
 "      --syslog               log to syslog\n"
 "  -c, --config FILE          read settings from FILE first\n"
+"  -n, --check-config         check the settings, print configuration OK,\n"
+"                             and exit; nothing is started\n"
 "      --user NAME            drop to this user after binding\n"
 "      --pidfile FILE         write and lock a pid file\n"
 "  -d, --daemon               detach from the terminal\n"

@@ -36,6 +36,7 @@ struct settings {
 	int log_level;
 	unsigned log_max;
 	char *config_file;	/* -c; NULL: none */
+	bool check_only;	/* -n: check the settings and exit */
 	char *log_file;
 	bool syslog;
 	char *user;

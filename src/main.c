@@ -3,6 +3,7 @@
  * drain, exit.  Wires the modules together and does nothing else.
  */
 #include "build-config.h"
+#include "build-commit.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,7 +24,18 @@
 #include "signals.h"
 #include "stats.h"
 
-/* Load defaults, file and command line; exits for help, version, errors. */
+/* The version, and the commit when built from a git checkout. */
+static const char *
+version_text(void)
+{
+	return SOCKD_COMMIT[0] != '\0' ? PACKAGE_VERSION " (git " SOCKD_COMMIT
+	    ")" : PACKAGE_VERSION;
+}
+
+/*
+ * Load defaults, file and command line; exits for help, version, errors
+ * and -n, so that nothing is opened or bound for them.
+ */
 static void
 load_settings(struct settings *s, int argc, char **argv)
 {
@@ -31,12 +43,15 @@ load_settings(struct settings *s, int argc, char **argv)
 
 	switch (config_load(s, argc, argv, err, sizeof err)) {
 	case CONFIG_OK:
-		return;
+		if (!s->check_only)
+			return;
+		puts("configuration OK");
+		exit(fflush(stdout) == 0 ? 0 : EX_IOERR);
 	case CONFIG_HELP:
 		config_usage(stdout);
 		exit(fflush(stdout) == 0 ? 0 : EX_IOERR);
 	case CONFIG_VERSION:
-		printf("sockd %s\n", PACKAGE_VERSION);
+		printf("sockd %s\n", version_text());
 		exit(fflush(stdout) == 0 ? 0 : EX_IOERR);
 	case CONFIG_ERROR:
 		fprintf(stderr, "sockd: %s\n", err);
@@ -113,7 +128,7 @@ main(int argc, char **argv)
 	start(&settings, &listener, &queue);
 	service_init(&settings, argc, argv);
 	log_notice("sockd %s started: %u workers, queue %u, %s framing",
-	    PACKAGE_VERSION, settings.workers, settings.queue,
+	    version_text(), settings.workers, settings.queue,
 	    settings.framing == FRAMING_LINE ? "line" : "raw");
 	daemon_ready();
 	service_ready();

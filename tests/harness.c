@@ -516,19 +516,38 @@ tcp_wait_closed(int fd, int timeout_ms)
 	}
 }
 
+/* Bind an ephemeral 127.0.0.1 port; its number, the socket in *fd. */
+static int
+bind_loopback(int *fd)
+{
+	struct sockaddr_in sin = { 0 };
+	socklen_t len = sizeof sin;
+
+	*fd = socket(AF_INET, SOCK_STREAM, 0);
+	g_assert_cmpint(*fd, >=, 0);
+	sin.sin_family = AF_INET;
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	g_assert_cmpint(bind(*fd, (struct sockaddr *)&sin, sizeof sin), ==, 0);
+	g_assert_cmpint(getsockname(*fd, (struct sockaddr *)&sin, &len), ==, 0);
+	return ntohs(sin.sin_port);
+}
+
+/* Listen on an ephemeral 127.0.0.1 port; its number, the socket in *fd. */
+int
+tcp_listen_loopback(int *fd)
+{
+	int port = bind_loopback(fd);
+
+	g_assert_cmpint(listen(*fd, 1), ==, 0);
+	return port;
+}
+
 /* A loopback port nothing listens on (bound, then released). */
 int
 unused_port(void)
 {
-	struct sockaddr_in sin = { 0 };
-	socklen_t len = sizeof sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+	int fd, port = bind_loopback(&fd);
 
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	g_assert_cmpint(bind(fd, (struct sockaddr *)&sin, sizeof sin), ==, 0);
-	g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sin, &len), ==, 0);
-	port = ntohs(sin.sin_port);
 	close(fd);
 	return port;
 }

@@ -94,6 +94,8 @@ char *tcp_recv(int fd, size_t want, int timeout_ms, size_t *len);
 void tcp_exchange(int fd, const char *send_text, const char *answer);
 /* True when the peer closes (EOF or reset) within timeout_ms. */
 bool tcp_wait_closed(int fd, int timeout_ms);
+/* Listen on an ephemeral 127.0.0.1 port; its number, the socket in *fd. */
+int tcp_listen_loopback(int *fd);
 /* A loopback port nothing listens on. */
 int unused_port(void);
 /* Milliseconds on the monotonic clock. */

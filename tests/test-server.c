@@ -509,35 +509,57 @@ test_bad_options_exit_64(void)
 	assert_usage_error("extra", "extra", NULL);
 }
 
+/*
+ * " (git COMMIT)" when the tree under test is a git checkout, as the
+ * build names it; "" otherwise (a release tarball).
+ */
+static char *
+built_commit(void)
+{
+	const char *srcdir = g_getenv("SOCKD_SRCDIR");
+	char *git = g_find_program_in_path("git");
+	const char *args[] = { git, "-C", srcdir, "describe", "--always",
+	    "--dirty", "--abbrev=12", NULL };
+	char *dotgit = g_build_filename(srcdir, ".git", NULL);
+	char *out, *commit;
+	bool from_git = git != NULL && g_file_test(dotgit, G_FILE_TEST_EXISTS);
+
+	g_free(dotgit);
+	if (!from_git || run_program(args, NULL, &out, NULL, WAIT_MS) != 0) {
+		g_free(git);
+		return g_strdup("");
+	}
+	g_free(git);
+	commit = g_strdup_printf(" (git %s)", g_strstrip(out));
+	g_free(out);
+	return commit;
+}
+
 static void
 test_help_and_version(void)
 {
 	const char *help[] = { harness_program("SOCKD"), "--help", NULL };
 	const char *version[] = { harness_program("SOCKD"), "-V", NULL };
-	char *out;
+	char *out, *expect, *commit = built_commit();
 
 	g_assert_cmpint(run_program(help, NULL, &out, NULL, WAIT_MS), ==, 0);
 	g_assert_true(g_str_has_prefix(out, "Usage: sockd"));
 	g_free(out);
 	g_assert_cmpint(run_program(version, NULL, &out, NULL, WAIT_MS), ==, 0);
-	g_assert_true(g_str_has_prefix(out, "sockd "));
+	expect = g_strdup_printf("sockd %s%s\n", PACKAGE_VERSION, commit);
+	g_assert_cmpstr(out, ==, expect);
+	g_free(expect);
+	g_free(commit);
 	g_free(out);
 }
 
 static void
 test_port_in_use_exit_69(void)
 {
-	struct sockaddr_in sin = { 0 };
-	socklen_t len = sizeof sin;
 	char port[16], expected[64], metrics[32], *err;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	int fd;
 
-	sin.sin_family = AF_INET;
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	g_assert_cmpint(bind(fd, (struct sockaddr *)&sin, sizeof sin), ==, 0);
-	g_assert_cmpint(listen(fd, 1), ==, 0);
-	g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sin, &len), ==, 0);
-	g_snprintf(port, sizeof port, "%d", ntohs(sin.sin_port));
+	g_snprintf(port, sizeof port, "%d", tcp_listen_loopback(&fd));
 	g_assert_cmpint(run_sockd(&err, "--port", port, NULL), ==, 69);
 	g_snprintf(expected, sizeof expected,
 	    "bind 127.0.0.1:%s: Address already in use\n", port);

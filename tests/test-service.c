@@ -133,11 +133,66 @@ test_config_errors_exit_78(void)
 	assert_config_error("timeout 5\n", 1, "expected name = value");
 	assert_config_error("config = /etc/other.conf\n", 1,
 	    "unknown name 'config'");
+	assert_config_error("check-config = yes\n", 1,
+	    "unknown name 'check-config'");
 	g_assert_cmpint(run_sockd(&err, "-c", "/nonexistent/sockd.conf",
 	    NULL, NULL), ==, 78);
 	g_assert_cmpstr(err, ==, "sockd: /nonexistent/sockd.conf:0: "
 	    "No such file or directory\n");
 	g_free(err);
+}
+
+/* -n checks file and command line and starts nothing: a port in use, a
+ * pid file and a log file are not touched. */
+static void
+test_check_config(void)
+{
+	const char *args[] = { harness_program("SOCKD"), "-n", "-c", NULL,
+	    NULL, NULL };
+	char *dir = temp_dir(), *text, *conf, *pidfile, *logfile, *out, *err;
+	int fd, port = tcp_listen_loopback(&fd);
+
+	pidfile = g_build_filename(dir, "sockd.pid", NULL);
+	logfile = g_build_filename(dir, "sockd.log", NULL);
+	text = g_strdup_printf("listen = 127.0.0.1:%d\npidfile = %s\n"
+	    "log-file = %s\nframing = line\n", port, pidfile, logfile);
+	conf = write_file(dir, "sockd.conf", text);
+	args[3] = conf;
+	g_assert_cmpint(run_program(args, NULL, &out, &err, WAIT_MS), ==, 0);
+	g_assert_cmpstr(out, ==, "configuration OK\n");
+	g_assert_cmpstr(err, ==, "");
+	g_assert_false(g_file_test(pidfile, G_FILE_TEST_EXISTS));
+	g_assert_false(g_file_test(logfile, G_FILE_TEST_EXISTS));
+	g_free(out);
+	g_free(err);
+	/* The long form, and a bad command line: 64, nothing on stdout. */
+	args[1] = "--check-config";
+	args[4] = "--workers=0";
+	g_assert_cmpint(run_program(args, NULL, &out, &err, WAIT_MS), ==, 64);
+	g_assert_cmpstr(out, ==, "");
+	g_assert_cmpstr(err, ==, "sockd: --workers: '0' is not a number in "
+	    "1-4096\n");
+	g_free(out);
+	g_free(err);
+	g_free(conf);
+	/* A bad file: 78 and FILE:LINE. */
+	conf = write_file(dir, "bad.conf", "framing = line\nworkers = many\n");
+	args[3] = conf;
+	args[4] = NULL;
+	g_assert_cmpint(run_program(args, NULL, &out, &err, WAIT_MS), ==, 78);
+	g_assert_cmpstr(out, ==, "");
+	g_free(text);
+	text = g_strdup_printf("sockd: %s:2: workers: 'many' is not a number "
+	    "in 1-4096\n", conf);
+	g_assert_cmpstr(err, ==, text);
+	g_free(out);
+	g_free(err);
+	g_free(text);
+	g_free(conf);
+	g_free(pidfile);
+	g_free(logfile);
+	close(fd);
+	remove_dir(dir);
 }
 
 static void
@@ -821,6 +876,7 @@ main(int argc, char **argv)
 	g_test_add_func("/service/config/values", test_config_values);
 	g_test_add_func("/service/config/errors-exit-78",
 	    test_config_errors_exit_78);
+	g_test_add_func("/service/config/check-config", test_check_config);
 	g_test_add_func("/service/config/command-line-overrides-file",
 	    test_command_line_overrides_file);
 	g_test_add_func("/service/sighup/changes-reply-live",
