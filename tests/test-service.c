@@ -814,13 +814,41 @@ test_user_drop(void)
 	server_stop(srv);
 }
 
+/* text with every match of the multi-line pattern replaced; g_free it. */
+static char *
+replace_all(const char *pattern, const char *text, const char *replacement)
+{
+	GRegex *re = g_regex_new(pattern, G_REGEX_MULTILINE, 0, NULL);
+	char *result = g_regex_replace(re, text, -1, 0, replacement, 0, NULL);
+
+	g_assert_nonnull(result);
+	g_regex_unref(re);
+	return result;
+}
+
+/* How many times the multi-line pattern matches text. */
+static unsigned
+count_matches(const char *pattern, const char *text)
+{
+	GRegex *re = g_regex_new(pattern, G_REGEX_MULTILINE, 0, NULL);
+	GMatchInfo *match;
+	unsigned n = 0;
+
+	for (g_regex_match(re, text, 0, &match); g_match_info_matches(match);
+	    g_match_info_next(match, NULL))
+		n++;
+	g_match_info_free(match);
+	g_regex_unref(re);
+	return n;
+}
+
 static void
 test_units_verify(void)
 {
 	char *tool = g_find_program_in_path("systemd-analyze");
 	char **dirs = g_strsplit(g_getenv("SOCKD_UNITS"), ":", 2);
 	char *dir = temp_dir(), *in, *text, *service, *socket, *err, *out;
-	char *exec_start, **lines;
+	char *exec_sockd;
 	const char *args[6];
 	GError *error = NULL;
 	int status;
@@ -832,18 +860,18 @@ test_units_verify(void)
 		return;
 	}
 	/* The built unit, pointed at the built binary: verify checks that
-	 * ExecStart exists. */
+	 * each command (ExecStart, ExecReload) exists. */
 	in = g_build_filename(dirs[0], "sockd.service", NULL);
 	g_assert_true(g_file_get_contents(in, &text, NULL, &error));
-	exec_start = g_strdup_printf("ExecStart=%s ",
-	    harness_program("SOCKD"));
-	lines = g_regex_split_simple("ExecStart=\\S+ ", text, 0, 0);
+	exec_sockd = g_strdup_printf("\\1%s ", harness_program("SOCKD"));
+	service = replace_all("^(Exec[A-Za-z]+=)\\S*/sockd ", text, exec_sockd);
+	g_assert_cmpuint(count_matches("^Exec[A-Za-z]+=/\\S*/src/sockd ",
+	    service), ==, 2);
 	g_free(text);
-	text = g_strjoinv(exec_start, lines);
+	text = service;
 	service = write_file(dir, "sockd.service", text);
 	g_free(text);
-	g_free(exec_start);
-	g_strfreev(lines);
+	g_free(exec_sockd);
 	g_free(in);
 	in = g_build_filename(dirs[1], "sockd.socket", NULL);
 	g_assert_true(g_file_get_contents(in, &text, NULL, &error));
