@@ -1,52 +1,20 @@
 /*
- * config.h - sockd's settings: defaults, the configuration file, the
- * command line, validation, and the live block that SIGHUP swaps.
- * Fills one struct settings; nothing else writes it.  Parsing is pure
- * apart from the allocation of copied strings: errors come back as text.
+ * config.h - a whole settings value from its sources: the defaults, the
+ * file named by -c, then the command line over it; checked as a whole.
+ * Used at start and by a reload, which builds a complete new value; the
+ * value in force is live.c's.  Errors come back as text.
  */
 #ifndef SOCKD_CONFIG_H
 #define SOCKD_CONFIG_H
 
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
 
 #include "framing.h"
 #include "log.h"
-#include "net.h"
+#include "settings.h"
 
-#define CONFIG_LISTEN_MAX 16
 #define CONFIG_ERR_MAX 600
-
-struct settings {
-	char *listen_specs[CONFIG_LISTEN_MAX];	/* as given, or NULL */
-	size_t nlisten_specs;
-	struct listen_addr listen[CONFIG_LISTEN_MAX];	/* parsed */
-	size_t nlisten;
-	unsigned port;
-	unsigned workers;
-	unsigned queue;
-	unsigned backlog;
-	unsigned timeout;		/* seconds; 0: never */
-	unsigned shutdown_timeout;	/* seconds */
-	enum framing framing;
-	char *reply;
-	bool echo;
-	unsigned max_line;
-	int log_level;
-	unsigned log_max;
-	char *config_file;	/* -c; NULL: none */
-	bool check_only;	/* -n: check the settings and exit */
-	char *log_file;
-	bool syslog;
-	char *user;
-	char *pidfile;
-	bool daemon;
-	bool reuseport;
-	unsigned max_per_ip;	/* 0: no limit */
-	char *metrics;		/* --metrics as written; NULL: off */
-	struct listen_addr metrics_addr;	/* parsed, when on */
-};
 
 /*
  * What a connection reads while it runs: a block that is never changed
@@ -72,19 +40,13 @@ enum config_result {
 	CONFIG_FILE_ERROR,	/* err is "FILE:LINE: why"; exit 78 */
 };
 
-/* Fill s with the documented defaults. */
+/* Fill s with the documented defaults (the table's). */
 void config_defaults(struct settings *s);
 /* Free the strings s holds. */
 void config_free(struct settings *s);
 /* Parse the command line into s, then check the result as a whole. */
 enum config_result config_parse_args(struct settings *s, int argc,
     char **argv, char *err, size_t errsz);
-/*
- * Parse configuration text (name = value lines) into s; name is used in
- * messages.  -1 with err = "NAME:LINE: why".
- */
-int config_parse_text(struct settings *s, const char *name, const char *text,
-    char *err, size_t errsz);
 /*
  * The whole load: defaults, then the file named by -c, then the command
  * line over it.  Used at start and on SIGHUP.
@@ -100,7 +62,5 @@ int config_live_publish(const struct settings *s);
 const struct live_settings *config_live(void);
 /* Free every live block ever published (at exit, once workers stopped). */
 void config_live_free_all(void);
-/* Print the usage text. */
-void config_usage(FILE *out);
 
 #endif

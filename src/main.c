@@ -17,6 +17,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
+#include "options.h"
 #include "perip.h"
 #include "pool.h"
 #include "queue.h"
@@ -48,7 +49,7 @@ load_settings(struct settings *s, int argc, char **argv)
 		puts("configuration OK");
 		exit(fflush(stdout) == 0 ? 0 : EX_IOERR);
 	case CONFIG_HELP:
-		config_usage(stdout);
+		options_usage(stdout);
 		exit(fflush(stdout) == 0 ? 0 : EX_IOERR);
 	case CONFIG_VERSION:
 		printf("sockd %s\n", version_text());

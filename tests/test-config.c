@@ -1,13 +1,20 @@
 /*
- * test-config.c - command line parsing and range checks.
+ * test-config.c - the settings: the command line, the configuration
+ * file's syntax, range checks, what a reload keeps, and the defaults of
+ * the option table against every place that shows them (--help, the
+ * sample configuration, both man pages).
  */
 #include "build-config.h"
 
 #include <glib.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "cfg.h"
 #include "config.h"
+#include "log.h"
 #include "number.h"
+#include "options.h"
 
 struct parsed {
 	struct settings s;
@@ -35,28 +42,35 @@ parse(struct parsed *p, ...)
 	    sizeof p->err);
 }
 
+/* Every default in the table parses, and listen's is the address used
+ * when none is given. */
 static void
 test_defaults(void)
 {
+	struct settings s;
 	struct parsed p;
+	char err[256];
+	size_t i;
 
+	for (i = 0; i < option_count; i++) {
+		const struct option_spec *o = &option_table[i];
+
+		memset(&s, 0, sizeof s);
+		if (o->defval != NULL)
+			g_assert_cmpint(options_set(&s, o, "", o->defval, err,
+			    sizeof err), ==, 0);
+		options_free(&s);
+	}
 	parse(&p, NULL);
 	g_assert_cmpint(p.result, ==, CONFIG_OK);
 	g_assert_cmpuint(p.s.nlisten, ==, 1);
-	g_assert_cmpstr(p.s.listen[0].host, ==, "127.0.0.1");
-	g_assert_cmpuint(p.s.listen[0].port, ==, 8001);
-	g_assert_cmpuint(p.s.workers, ==, 256);
-	g_assert_cmpuint(p.s.queue, ==, 1024);
-	g_assert_cmpuint(p.s.backlog, ==, 128);
-	g_assert_cmpuint(p.s.timeout, ==, 10);
-	g_assert_cmpint(p.s.framing, ==, FRAMING_RAW);
-	g_assert_cmpstr(p.s.reply, ==, "ok");
-	g_assert_false(p.s.echo);
-	g_assert_cmpuint(p.s.max_line, ==, 65536);
-	g_assert_cmpint(p.s.log_level, ==, LOG_LEVEL_INFO);
-	g_assert_cmpuint(p.s.log_max, ==, 256);
-	g_assert_cmpuint(p.s.shutdown_timeout, ==, 10);
-	g_assert_cmpuint(p.s.max_per_ip, ==, 0);
+	g_assert_cmpstr(p.s.listen[0].host, ==,
+	    options_by_name("listen")->defval);
+	g_assert_cmpuint(p.s.listen[0].port, ==,
+	    atoi(options_by_name("port")->defval));
+	g_assert_cmpint(p.s.log_level, ==,
+	    log_level_parse(options_by_name("log-level")->defval));
+	g_assert_cmpstr(p.s.reply, ==, options_by_name("reply")->defval);
 	g_assert_null(p.s.metrics);
 	config_free(&p.s);
 }
@@ -224,6 +238,244 @@ test_number_parse(void)
 	g_assert_cmpuint(v, ==, 65535);
 }
 
+/* Apply configuration text over the defaults; the result of cfg. */
+static int
+parse_text(struct settings *s, const char *text, char *err, size_t errsz)
+{
+	config_defaults(s);
+	return cfg_parse_text(s, "t.conf", text, err, errsz);
+}
+
+/* The file's syntax: comments, blanks, quotes, CRLF, the last value wins
+ * and listen lines add up. */
+static void
+test_file_syntax(void)
+{
+	struct settings s;
+	char err[CONFIG_ERR_MAX];
+
+	g_assert_cmpint(parse_text(&s,
+	    "# comment\n"
+	    "\n"
+	    "   \t\n"
+	    "  workers\t=  7  \n"
+	    "workers = 9\r\n"
+	    "reply = \"  spaced  \"\n"
+	    "echo = on\n"
+	    "framing=line\n"
+	    "listen = 127.0.0.1:1\n"
+	    "listen = [::1]\n"
+	    "log-level = debug", err, sizeof err), ==, 0);
+	g_assert_cmpuint(s.workers, ==, 9);
+	g_assert_cmpstr(s.reply, ==, "  spaced  ");
+	g_assert_true(s.echo);
+	g_assert_cmpint(s.framing, ==, FRAMING_LINE);
+	g_assert_cmpuint(s.nlisten_specs, ==, 2);
+	g_assert_cmpstr(s.listen_specs[1], ==, "[::1]");
+	g_assert_cmpint(s.log_level, ==, LOG_LEVEL_DEBUG);
+	config_free(&s);
+	g_assert_cmpint(parse_text(&s, "", err, sizeof err), ==, 0);
+	config_free(&s);
+}
+
+/* A bad file is refused with FILE:LINE and the cause, on one line. */
+static void
+assert_text_refused(const char *text, const char *expect)
+{
+	struct settings s;
+	char err[CONFIG_ERR_MAX];
+
+	g_assert_cmpint(parse_text(&s, text, err, sizeof err), ==, -1);
+	g_assert_cmpstr(err, ==, expect);
+	config_free(&s);
+}
+
+static void
+test_file_errors(void)
+{
+	assert_text_refused("\n\nworkers = 0\n",
+	    "t.conf:3: workers: '0' is not a number in 1-4096");
+	assert_text_refused("timeout 5\n", "t.conf:1: expected name = value");
+	assert_text_refused(" = 5\n", "t.conf:1: expected name = value");
+	assert_text_refused("bogus = 1\n", "t.conf:1: unknown name 'bogus'");
+	assert_text_refused("config = x\n", "t.conf:1: unknown name 'config'");
+	assert_text_refused("check-config = yes\n",
+	    "t.conf:1: unknown name 'check-config'");
+	assert_text_refused("log-file =\n", "t.conf:1: log-file: empty value");
+	assert_text_refused("syslog = maybe\n",
+	    "t.conf:1: syslog: 'maybe' is not yes or no");
+	assert_text_refused("framing = lines\n",
+	    "t.conf:1: framing: 'lines' is not raw or line");
+}
+
+/* The text of a file of the source tree; NULL (test skipped) when the
+ * tests do not run from make check. */
+static char *
+source_file(const char *name)
+{
+	const char *srcdir = g_getenv("SOCKD_SRCDIR");
+	char *path, *text = NULL;
+
+	if (srcdir == NULL) {
+		g_test_skip("SOCKD_SRCDIR is not set (run from make check)");
+		return NULL;
+	}
+	path = g_build_filename(srcdir, name, NULL);
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	g_free(path);
+	return text;
+}
+
+/* --help shows every option, with the table's default. */
+static void
+test_help_shows_defaults(void)
+{
+	char *help = NULL, *line, *want;
+	size_t len, i;
+	FILE *out = open_memstream(&help, &len);
+
+	options_usage(out);
+	fclose(out);
+	for (i = 0; i < option_count; i++) {
+		const struct option_spec *o = &option_table[i];
+
+		want = g_strdup_printf("--%s%s", o->name, o->arg ? " " : "");
+		line = strstr(help, want);
+		g_assert_nonnull(line);
+		g_free(want);
+		if (o->arg == NULL || o->defval == NULL)
+			continue;
+		want = g_strdup_printf("(%s)\n", o->defval);
+		g_assert_nonnull(strstr(line, want));
+		g_assert_true(strstr(line, want) < strchr(line, '\n') + 1);
+		g_free(want);
+	}
+	free(help);
+}
+
+/* The sample configuration names every setting a file may hold, and
+ * shows the table's default where there is one. */
+static void
+test_sample_config_agrees(void)
+{
+	char *text = source_file("systemd/sockd.conf"), *want;
+	size_t i;
+
+	if (text == NULL)
+		return;
+	for (i = 0; i < option_count; i++) {
+		const struct option_spec *o = &option_table[i];
+
+		if (o->scope == SCOPE_COMMAND)
+			continue;
+		if (o->defval != NULL)
+			want = g_strdup_printf("\n#%s = %s\n", o->name,
+			    o->defval);
+		else
+			want = g_strdup_printf("\n#%s = ", o->name);
+		if (strstr(text, want) == NULL)
+			g_error("systemd/sockd.conf lacks '%s'", want + 1);
+		g_free(want);
+	}
+	g_free(text);
+}
+
+/*
+ * The words of the mdoc item whose .It line holds marker: macro names
+ * dropped, one space between words, up to the next item; NULL if none.
+ */
+static char *
+man_item_words(const char *page, const char *marker)
+{
+	char **lines = g_strsplit(page, "\n", -1), **l;
+	GString *words = NULL;
+
+	for (l = lines; *l != NULL; l++) {
+		const char *text = *l;
+		bool item = g_str_has_prefix(text, ".It");
+
+		if (words == NULL && item && strstr(text, marker) != NULL)
+			words = g_string_new(NULL);
+		else if (words == NULL)
+			continue;
+		else if (item || g_str_has_prefix(text, ".El"))
+			break;
+		if (text[0] == '.')
+			text = strchr(text, ' ') ? strchr(text, ' ') + 1 : "";
+		g_string_append_printf(words, "%s ", text);
+	}
+	g_strfreev(lines);
+	return words ? g_string_free(words, FALSE) : NULL;
+}
+
+/* The item of name in page says "default VALUE" with the table's value. */
+static void
+assert_man_default(const char *page, const char *file, const char *marker,
+    const struct option_spec *o)
+{
+	char *words = man_item_words(page, marker), *value = NULL;
+	GMatchInfo *match;
+	GRegex *re = g_regex_new("[Dd]efault(?: is)?,? (\\S+?)[.,;)]?(?: |$)",
+	    0, 0, NULL);
+
+	if (words == NULL)
+		g_error("%s has no item '%s'", file, marker);
+	if (g_regex_match(re, words, 0, &match))
+		value = g_match_info_fetch(match, 1);
+	if (value == NULL || strcmp(value, o->defval) != 0)
+		g_error("%s, %s: the default is %s, not '%s'", file, o->name,
+		    o->defval, value ? value : "(none said)");
+	g_free(value);
+	g_match_info_free(match);
+	g_regex_unref(re);
+	g_free(words);
+}
+
+/* sockd.conf(5) marks an item "reload" when the table does. */
+static void
+assert_man_reload(const char *page, const char *marker,
+    const struct option_spec *o)
+{
+	char *words = man_item_words(page, marker);
+
+	g_assert_nonnull(words);
+	if ((strstr(words, " reload . ") != NULL) != o->reload)
+		g_error("sockd.conf(5), %s: %s marked reload", o->name,
+		    o->reload ? "not" : "wrongly");
+	g_free(words);
+}
+
+/* Both man pages give every default the table gives. */
+static void
+test_man_pages_agree(void)
+{
+	char *conf5 = source_file("man/sockd.conf.5.in");
+	char *sockd8 = source_file("man/sockd.8.in"), *marker;
+	size_t i;
+
+	if (conf5 == NULL || sockd8 == NULL)
+		return;
+	for (i = 0; i < option_count; i++) {
+		const struct option_spec *o = &option_table[i];
+
+		if (o->defval == NULL)
+			continue;
+		marker = g_strdup_printf(".It Ic %s = ", o->name);
+		assert_man_default(conf5, "sockd.conf(5)", marker, o);
+		assert_man_reload(conf5, marker, o);
+		g_free(marker);
+		/* A flag has no default on the command line: it is given
+		 * or not. */
+		if (o->kind == KIND_FLAG || o->kind == KIND_ECHO)
+			continue;
+		marker = g_strdup_printf("Fl Fl %s ", o->name);
+		assert_man_default(sockd8, "sockd(8)", marker, o);
+		g_free(marker);
+	}
+	g_free(conf5);
+	g_free(sockd8);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -241,5 +493,11 @@ main(int argc, char **argv)
 	g_test_add_func("/config/range-checks", test_range_checks);
 	g_test_add_func("/config/bad-words", test_bad_words);
 	g_test_add_func("/config/number-parse", test_number_parse);
+	g_test_add_func("/config/file/syntax", test_file_syntax);
+	g_test_add_func("/config/file/errors", test_file_errors);
+	g_test_add_func("/config/defaults/help", test_help_shows_defaults);
+	g_test_add_func("/config/defaults/sample-config",
+	    test_sample_config_agrees);
+	g_test_add_func("/config/defaults/man-pages", test_man_pages_agree);
 	return g_test_run();
 }
