@@ -8,8 +8,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,98 +196,31 @@ config_load(struct settings *s, int argc, char **argv, char *err,
 	return config_parse_args(s, argc, argv, err, errsz);
 }
 
-/* Log which settings differ and need a restart to take effect. */
-void
-config_report_restart_needed(const struct settings *running,
-    const struct settings *loaded)
-{
-	bool listen_differs = running->nlisten != loaded->nlisten;
-	size_t i;
-
-	for (i = 0; !listen_differs && i < running->nlisten; i++)
-		listen_differs = strcmp(running->listen[i].host,
-		    loaded->listen[i].host) != 0 ||
-		    running->listen[i].port != loaded->listen[i].port;
-	if (listen_differs)
-		log_warnx("reload: listen addresses changed; they take effect "
-		    "at restart");
-	if (running->workers != loaded->workers)
-		log_warnx("reload: workers changed (%u to %u); it takes effect "
-		    "at restart", running->workers, loaded->workers);
-	if ((running->metrics == NULL) != (loaded->metrics == NULL) ||
-	    (running->metrics != NULL && strcmp(running->metrics,
-	    loaded->metrics) != 0))
-		log_warnx("reload: metrics address changed; it takes effect "
-		    "at restart");
-	if (running->queue != loaded->queue ||
-	    running->backlog != loaded->backlog ||
-	    running->framing != loaded->framing ||
-	    running->reuseport != loaded->reuseport)
-		log_warnx("reload: queue, backlog, framing or reuseport "
-		    "changed; they take effect at restart");
-}
-
-/*
- * Every live block ever published, newest first.  Old blocks are kept
- * until exit: a worker may still be reading one, and reloads are rare
- * enough that the memory does not matter.
- */
-struct live_block {
-	struct live_settings live;
-	struct live_block *older;
-	char reply[];
-};
-
-static _Atomic(struct live_block *) live_current;
-static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Publish the live part of s for connections. */
+/* Give loaded running's value of every setting a reload may not change. */
 int
-config_live_publish(const struct settings *s)
+config_keep_restart_only(struct settings *loaded,
+    const struct settings *running, char *changed, size_t changedsz)
 {
-	size_t len = strlen(s->reply);
-	struct live_block *b = malloc(sizeof *b + len + 1);
-	struct live_block *old;
+	char one[128];
+	size_t i, len = 0;
 
-	if (b == NULL)
-		return -1;
-	memcpy(b->reply, s->reply, len + 1);
-	b->live.timeout = s->timeout;
-	b->live.reply = b->reply;
-	b->live.reply_len = len;
-	b->live.echo = s->echo;
-	b->live.max_line = s->max_line;
-	b->live.max_per_ip = s->max_per_ip;
-	b->live.log_max = s->log_max;
-	pthread_mutex_lock(&live_lock);
-	old = atomic_load(&live_current);
-	/* Framing changes need a restart: keep the running one. */
-	b->live.framing = old ? old->live.framing : s->framing;
-	b->older = old;
-	atomic_store_explicit(&live_current, b, memory_order_release);
-	pthread_mutex_unlock(&live_lock);
-	return 0;
-}
+	changed[0] = '\0';
+	for (i = 0; i < option_count; i++) {
+		const struct option_spec *o = &option_table[i];
 
-/* The live settings now in force. */
-const struct live_settings *
-config_live(void)
-{
-	return &atomic_load_explicit(&live_current,
-	    memory_order_acquire)->live;
-}
-
-/* Free every live block ever published. */
-void
-config_live_free_all(void)
-{
-	struct live_block *b, *older;
-
-	pthread_mutex_lock(&live_lock);
-	for (b = atomic_load(&live_current); b != NULL; b = older) {
-		older = b->older;
-		free(b);
+		if (o->reload)
+			continue;
+		if (!options_equal(running, loaded, o) &&
+		    o->scope != SCOPE_COMMAND) {
+			options_describe_change(running, loaded, o, one,
+			    sizeof one);
+			if (len < changedsz)
+				len += (size_t)snprintf(changed + len,
+				    changedsz - len, "%s%s", len ? ", " : "",
+				    one);
+		}
+		if (options_copy(loaded, running, o) < 0)
+			return -1;
 	}
-	atomic_store(&live_current, NULL);
-	pthread_mutex_unlock(&live_lock);
+	return 0;
 }

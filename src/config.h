@@ -7,30 +7,11 @@
 #ifndef SOCKD_CONFIG_H
 #define SOCKD_CONFIG_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
-#include "framing.h"
-#include "log.h"
 #include "settings.h"
 
 #define CONFIG_ERR_MAX 600
-
-/*
- * What a connection reads while it runs: a block that is never changed
- * once published; SIGHUP publishes a new one and workers pick it up at
- * their next read.
- */
-struct live_settings {
-	unsigned timeout;
-	enum framing framing;
-	const char *reply;
-	size_t reply_len;
-	bool echo;
-	unsigned max_line;
-	unsigned log_max;
-	unsigned max_per_ip;	/* read by the acceptor; 0: no limit */
-};
 
 enum config_result {
 	CONFIG_OK,
@@ -53,14 +34,13 @@ enum config_result config_parse_args(struct settings *s, int argc,
  */
 enum config_result config_load(struct settings *s, int argc, char **argv,
     char *err, size_t errsz);
-/* Log which settings differ and need a restart to take effect. */
-void config_report_restart_needed(const struct settings *running,
-    const struct settings *loaded);
-/* Publish the live part of s for connections; -1 if out of memory. */
-int config_live_publish(const struct settings *s);
-/* The live settings now in force. */
-const struct live_settings *config_live(void);
-/* Free every live block ever published (at exit, once workers stopped). */
-void config_live_free_all(void);
+/*
+ * Make loaded fit to replace running: every setting a reload may not
+ * change takes running's value again.  The names of those that differed
+ * go to changed ("workers changed (256 to 5), listen changed"; empty if
+ * none).  -1 if out of memory.
+ */
+int config_keep_restart_only(struct settings *loaded,
+    const struct settings *running, char *changed, size_t changedsz);
 
 #endif

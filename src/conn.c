@@ -1,7 +1,9 @@
 /*
  * conn.c - one connection's life in a worker: receive, frame, answer,
  * time out, close gently, log once.  Must not touch the queue or the
- * listening sockets; talks to the rest of sockd only through stats and log.
+ * listening sockets.  Reads the settings in force from live.c, counts in
+ * the worker's counters of stats.c, logs through log.c, and gives the
+ * client's place back to the per-address table its queue item names.
  *
  * A worker waits for its client inside a blocking recv(): one system call
  * per read, no poll() before it.  SO_RCVTIMEO is the idle timeout, and
@@ -24,6 +26,7 @@
 #include "clock.h"
 #include "conn.h"
 #include "escape.h"
+#include "live.h"
 #include "log.h"
 #include "net.h"
 #include "perip.h"
@@ -55,7 +58,8 @@ static unsigned nslots;
 
 struct conn {
 	const struct queue_item *item;
-	const struct live_settings *live;	/* refreshed after each read */
+	const struct settings *live;	/* refreshed after each read */
+	unsigned worker;		/* whose slot in live.c names it */
 	struct framer *framer;
 	struct worker_stats *counters;
 	struct reply_rules rules;
@@ -164,7 +168,7 @@ drain_expired(void)
 
 /* The longest a send may wait: the timeout, cut short by a drain. */
 static int
-send_limit_ms(const struct live_settings *live)
+send_limit_ms(const struct settings *live)
 {
 	int64_t limit = live->timeout ? (int64_t)live->timeout * 1000 : -1;
 	int64_t left;
@@ -250,14 +254,14 @@ set_recv_timeout(struct conn *c, unsigned seconds)
 static void
 refresh_live(struct conn *c)
 {
-	const struct live_settings *live = config_live();
+	const struct settings *live = live_enter(c->worker, c->live);
 
 	if (live == c->live)
 		return;
 	c->live = live;
 	c->rules.framing = live->framing;
 	c->rules.reply = live->reply;
-	c->rules.reply_len = live->reply_len;
+	c->rules.reply_len = strlen(live->reply);
 	c->rules.echo = live->echo;
 	c->rules.max_line = live->max_line;
 	if (live->timeout != c->timeout)
@@ -277,12 +281,26 @@ peer_finished(int fd)
 	    info.tcpi_state == TCP_LAST_ACK || info.tcpi_state == TCP_CLOSE;
 }
 
+/*
+ * Count the messages framed since there were before of them, as received
+ * and as answered: before the client can see the answers, so a client
+ * that has them also finds them in the counters.
+ */
+static void
+count_answered(struct conn *c, uint64_t before)
+{
+	uint64_t count = c->totals.messages - before;
+
+	stats_bump(&c->counters->messages, count);
+	stats_bump(&c->counters->replies, count);
+}
+
 /* Frame and answer n bytes just received; -1 with the reason to close. */
 static int
 answer_input(struct conn *c, size_t n, enum close_reason *reason,
     int *errnum)
 {
-	uint64_t before = c->totals.messages, count;
+	uint64_t before = c->totals.messages;
 	enum framer_status status;
 
 	c->totals.bytes_in += n;
@@ -293,11 +311,7 @@ answer_input(struct conn *c, size_t n, enum close_reason *reason,
 		*reason = CLOSE_ERROR;
 		return -1;
 	}
-	count = c->totals.messages - before;
-	/* Counted before the client can see the answers, so a client that
-	 * has its answers also finds them in the counters. */
-	stats_bump(&c->counters->messages, count);
-	stats_bump(&c->counters->replies, count);
+	count_answered(c, before);
 	if (send_answers(c, reason, errnum) < 0)
 		return -1;
 	if (status == FRAMER_LINE_TOO_LONG) {
@@ -312,7 +326,7 @@ static enum close_reason
 end_of_input(struct conn *c, int *errnum)
 {
 	enum close_reason reason;
-	uint64_t before = c->totals.messages, count;
+	uint64_t before = c->totals.messages;
 
 	/* Our own shutdown(SHUT_RD) also reads as 0: a client still
 	 * connected is being drained, not finishing a line. */
@@ -322,9 +336,7 @@ end_of_input(struct conn *c, int *errnum)
 		*errnum = ENOMEM;
 		return CLOSE_ERROR;
 	}
-	count = c->totals.messages - before;
-	stats_bump(&c->counters->messages, count);
-	stats_bump(&c->counters->replies, count);
+	count_answered(c, before);
 	if (send_answers(c, &reason, errnum) < 0)
 		return reason;
 	return CLOSE_PEER;
@@ -404,6 +416,7 @@ conn_serve(const struct queue_item *item, struct framer *f, unsigned worker)
 
 	memset(&c, 0, sizeof c);
 	c.item = item;
+	c.worker = worker;
 	c.framer = f;
 	c.counters = counters;
 	c.fd = item->fd;
@@ -415,10 +428,11 @@ conn_serve(const struct queue_item *item, struct framer *f, unsigned worker)
 		log_debug("%s: setsockopt TCP_NODELAY: %s", item->peer,
 		    strerror(errno));
 	reason = conn_loop(&c, &errnum);
+	live_leave(worker);
 	slot_leave(slot);
 	conn_close(c.fd, reason);
-	if (item->perip_counted)
-		perip_release(&perip_clients, &item->perip_key);
+	if (item->perip != NULL)
+		perip_release(item->perip, &item->perip_key);
 
 	stats_bump(&counters->closed, 1);
 	if (reason == CLOSE_TIMEOUT)

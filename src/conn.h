@@ -9,7 +9,6 @@
 
 #include <stdint.h>
 
-#include "config.h"
 #include "framing.h"
 #include "queue.h"
 
@@ -40,8 +39,9 @@ void conn_free(void);
 void conn_drain_begin(int64_t deadline_ms);
 /*
  * Serve the connection in item with the framer of worker number worker,
- * then close it.  Reads the settings from config_live() after every
- * receive, and counts in stats_worker(worker).
+ * then close it.  Reads the settings in force (live_enter) after every
+ * receive, counts in stats_worker(worker), and releases the client's
+ * place in item->perip.
  */
 void conn_serve(const struct queue_item *item, struct framer *f,
     unsigned worker);

@@ -10,11 +10,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "clock.h"
 #include "conn.h"
 #include "listener.h"
+#include "live.h"
 #include "log.h"
 #include "net.h"
 #include "notify.h"
@@ -79,7 +81,7 @@ listener_close(struct listener *l)
 
 /* The queue is full, or the address holds its share: say so, close. */
 static void
-reject_busy(struct queue_item *item, enum close_reason reason)
+reject_busy(const struct queue_item *item, enum close_reason reason)
 {
 	struct conn_totals totals = { 0, 0, 0 };
 
@@ -88,31 +90,31 @@ reject_busy(struct queue_item *item, enum close_reason reason)
 		totals.bytes_out = sizeof BUSY_TEXT - 1;
 	net_close_lingering(item->fd, 0);
 	stats_add(&stats.rejected, 1);
-	if (item->perip_counted)
-		perip_release(&perip_clients, &item->perip_key);
+	if (item->perip != NULL)
+		perip_release(item->perip, &item->perip_key);
 	conn_log_closed(item, reason, &totals, 0);
 }
 
 /* Take a place for the client's address under --max-per-ip; false if
  * the address holds its share already. */
 static bool
-admit_address(struct queue_item *item, const struct sockaddr *sa,
-    socklen_t len)
+admit_address(struct queue_item *item, struct perip_table *perip,
+    const struct sockaddr *sa, socklen_t len)
 {
-	unsigned limit = config_live()->max_per_ip;
+	unsigned limit = live_current()->max_per_ip;
 
-	item->perip_counted = false;
+	item->perip = NULL;
 	if (limit == 0 || !perip_key_from(sa, len, &item->perip_key))
 		return true;
-	if (!perip_acquire(&perip_clients, &item->perip_key, limit))
+	if (!perip_acquire(perip, &item->perip_key, limit))
 		return false;
-	item->perip_counted = true;
+	item->perip = perip;
 	return true;
 }
 
 /* Accept what is waiting on one socket; -1 when out of descriptors. */
 static int
-accept_batch(int lfd, struct queue *q)
+accept_batch(int lfd, struct queue *q, struct perip_table *perip)
 {
 	struct sockaddr_storage ss;
 	struct queue_item item;
@@ -140,7 +142,7 @@ accept_batch(int lfd, struct queue *q)
 		    sizeof item.peer);
 		stats_add(&stats.accepted, 1);
 		log_debug("%s: accepted", item.peer);
-		if (!admit_address(&item, (struct sockaddr *)&ss, len)) {
+		if (!admit_address(&item, perip, (struct sockaddr *)&ss, len)) {
 			reject_busy(&item, CLOSE_PER_IP);
 			continue;
 		}
@@ -155,7 +157,8 @@ accept_batch(int lfd, struct queue *q)
 
 /* Accept until a signal arrives or tick_ms (-1: no tick) passes. */
 void
-listener_run(struct listener *l, struct queue *q, int tick_ms)
+listener_run(struct listener *l, struct queue *q, struct perip_table *perip,
+    int tick_ms)
 {
 	struct pollfd pfds[LISTENER_MAX + 1];
 	int64_t now, deadline = tick_ms < 0 ? -1 : clock_now_ms() + tick_ms;
@@ -180,14 +183,14 @@ listener_run(struct listener *l, struct queue *q, int tick_ms)
 			wait_ms = EMFILE_PAUSE_MS;
 		rc = poll(pfds, npfds, wait_ms);
 		if (rc < 0 && errno != EINTR)
-			fatal(71, "poll");
+			fatal(EX_OSERR, "poll");
 		if (rc <= 0)
 			continue;
 		if (pfds[0].revents != 0)
 			return;
 		for (i = 1; i < npfds; i++) {
 			if (pfds[i].revents == 0 ||
-			    accept_batch(pfds[i].fd, q) == 0)
+			    accept_batch(pfds[i].fd, q, perip) == 0)
 				continue;
 			l->paused_until = clock_now_ms() + EMFILE_PAUSE_MS;
 			if (l->paused_until - l->last_warning >= 1000) {

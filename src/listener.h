@@ -9,8 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "perip.h"
 #include "queue.h"
+#include "settings.h"
 
 #define LISTENER_MAX 64
 
@@ -29,11 +30,13 @@ struct listener {
 int listener_open(struct listener *l, const struct settings *s, char *err,
     size_t errsz);
 /*
- * Accept, pushing connections onto q and answering busy when it is full,
+ * Accept, pushing connections onto q and answering busy when it is full
+ * or when the client's address holds its --max-per-ip share of perip,
  * until a signal arrives (signals_fd() readable) or tick_ms passed
  * (-1: no tick).  The caller then takes the signals.
  */
-void listener_run(struct listener *l, struct queue *q, int tick_ms);
+void listener_run(struct listener *l, struct queue *q,
+    struct perip_table *perip, int tick_ms);
 /* Close the listening sockets: new clients are refused from now on. */
 void listener_close(struct listener *l);
 

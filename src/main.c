@@ -14,6 +14,7 @@
 #include "conn.h"
 #include "daemon.h"
 #include "listener.h"
+#include "live.h"
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
@@ -34,18 +35,24 @@ version_text(void)
 }
 
 /*
- * Load defaults, file and command line; exits for help, version, errors
- * and -n, so that nothing is opened or bound for them.
+ * Load defaults, file and command line into a new settings value; exits
+ * for help, version, errors and -n, so that nothing is opened or bound
+ * for them.
  */
-static void
-load_settings(struct settings *s, int argc, char **argv)
+static struct settings *
+load_settings(int argc, char **argv)
 {
+	struct settings *s = malloc(sizeof *s);
 	char err[CONFIG_ERR_MAX];
 
+	if (s == NULL) {
+		fprintf(stderr, "sockd: settings: out of memory\n");
+		exit(EX_OSERR);
+	}
 	switch (config_load(s, argc, argv, err, sizeof err)) {
 	case CONFIG_OK:
 		if (!s->check_only)
-			return;
+			return s;
 		puts("configuration OK");
 		exit(fflush(stdout) == 0 ? 0 : EX_IOERR);
 	case CONFIG_HELP:
@@ -61,6 +68,7 @@ load_settings(struct settings *s, int argc, char **argv)
 		fprintf(stderr, "sockd: %s\n", err);
 		exit(EX_CONFIG);
 	}
+	return s;
 }
 
 /* Send the log where the settings say. */
@@ -75,17 +83,19 @@ open_log(const struct settings *s)
 		log_use_syslog();
 }
 
-/* Everything from listening to a running pool, in the safe order. */
+/*
+ * Everything up to the last step that needs privileges, in the safe
+ * order: listening sockets and pid file, then the privilege drop and the
+ * detach.
+ */
 static void
-start(const struct settings *s, struct listener *l, struct queue *q)
+start_listening(const struct settings *s, struct listener *l)
 {
 	char err[CONFIG_ERR_MAX];
 
 	notify_init();
 	if (signals_init() < 0)
 		fatal(EX_OSERR, "signals");
-	if (conn_init(s->workers) < 0 || stats_init(s->workers) < 0)
-		fatal(EX_OSERR, "drain pipe and counters");
 	if (s->pidfile != NULL && pidfile_lock(s->pidfile, err,
 	    sizeof err) < 0)
 		fatalx(EX_UNAVAILABLE, "%s", err);
@@ -105,37 +115,44 @@ start(const struct settings *s, struct listener *l, struct queue *q)
 	}
 	if (pidfile_write(err, sizeof err) < 0)
 		fatalx(EX_CANTCREAT, "%s", err);
-	if (config_live_publish(s) < 0 || queue_init(q, s->queue) < 0 ||
-	    perip_init(&perip_clients, (size_t)s->workers + s->queue + 1) < 0)
-		fatalx(EX_OSERR, "queue of %u: out of memory", s->queue);
-	if (pool_start(q, s->workers) < 0)
-		fatal(EX_OSERR, "starting %u workers", s->workers);
+}
+
+/* Publish the settings and start the threads that serve. */
+static void
+start_serving(struct settings *s, struct queue *q, struct perip_table *perip)
+{
+	unsigned workers = s->workers, queued = s->queue;
+	/* Every client queued or served may come from its own address. */
+	size_t addresses = (size_t)workers + queued + 1;
+
+	if (conn_init(workers) < 0)
+		fatal(EX_OSERR, "drain pipe");
+	if (stats_init(workers) < 0)
+		fatalx(EX_OSERR, "counters of %u workers: out of memory",
+		    workers);
+	if (live_init(workers) < 0)
+		fatalx(EX_OSERR, "settings slots of %u workers: out of memory",
+		    workers);
+	live_publish(s);
+	if (queue_init(q, queued) < 0)
+		fatalx(EX_OSERR, "queue of %u: out of memory", queued);
+	if (perip_init(perip, addresses) < 0)
+		fatalx(EX_OSERR, "address table of %zu: out of memory",
+		    addresses);
+	if (pool_start(q, workers) < 0)
+		fatal(EX_OSERR, "starting %u workers", workers);
 	if (metrics_start() < 0)
 		fatal(EX_OSERR, "starting the metrics thread");
 }
 
-int
-main(int argc, char **argv)
+/* Accept and serve until SIGTERM or SIGINT, with signals in between. */
+static void
+serve(struct listener *l, struct queue *q, struct perip_table *perip)
 {
-	struct settings settings;
-	struct listener listener;
-	struct queue queue;
 	struct signal_requests req;
-	char counters[512];
-	bool drained;
-
-	load_settings(&settings, argc, argv);
-	open_log(&settings);
-	start(&settings, &listener, &queue);
-	service_init(&settings, argc, argv);
-	log_notice("sockd %s started: %u workers, queue %u, %s framing",
-	    version_text(), settings.workers, settings.queue,
-	    settings.framing == FRAMING_LINE ? "line" : "raw");
-	daemon_ready();
-	service_ready();
 
 	do {
-		listener_run(&listener, &queue, service_tick_ms());
+		listener_run(l, q, perip, service_tick_ms());
 		signals_take(&req);
 		if (req.report)
 			service_report();
@@ -143,6 +160,31 @@ main(int argc, char **argv)
 			service_reload();
 		service_tick();
 	} while (!req.shutdown);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct settings *settings;
+	struct listener listener;
+	struct queue queue;
+	struct perip_table perip;
+	char counters[512];
+	bool drained;
+
+	settings = load_settings(argc, argv);
+	open_log(settings);
+	start_listening(settings, &listener);
+	/* Published: live.c owns the settings, and frees them after the
+	 * first reload; main reads them until then. */
+	start_serving(settings, &queue, &perip);
+	log_notice("sockd %s started: %u workers, queue %u, %s framing",
+	    version_text(), settings->workers, settings->queue,
+	    settings->framing == FRAMING_LINE ? "line" : "raw");
+	service_init(argc, argv);
+	daemon_ready();
+	service_ready();
+	serve(&listener, &queue, &perip);
 
 	/* SPEC 6: every listening socket closes at once, metrics too. */
 	listener_close(&listener);
@@ -157,9 +199,8 @@ main(int argc, char **argv)
 	pool_join();
 	stats_free();
 	conn_free();
-	perip_destroy(&perip_clients);
+	perip_destroy(&perip);
 	queue_destroy(&queue);
-	config_live_free_all();
-	config_free(&settings);
+	live_free_all();
 	return 0;
 }

@@ -11,8 +11,6 @@
 
 #include "perip.h"
 
-struct perip_table perip_clients;
-
 /* The key of a client address; see perip.h. */
 bool
 perip_key_from(const struct sockaddr *sa, socklen_t len, struct perip_key *key)

@@ -32,7 +32,6 @@ struct perip_table {
 };
 
 /* The table the acceptor and the workers share. */
-extern struct perip_table perip_clients;
 
 /*
  * The key of a client address; false if it is not IP (a Unix socket

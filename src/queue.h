@@ -19,7 +19,7 @@
 struct queue_item {
 	int fd;
 	int64_t accepted_ms;		/* monotonic time of accept() */
-	bool perip_counted;		/* holds a place in perip_clients */
+	struct perip_table *perip;	/* holds a place there; NULL: none */
 	struct perip_key perip_key;
 	char peer[PEER_NAME_MAX];	/* ADDR:PORT of the client */
 };

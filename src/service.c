@@ -1,17 +1,19 @@
 /*
  * service.c - reload, counters, watchdog and drain: the main thread's
- * work between accepts.  Writes the running settings only here, and only
- * the fields SIGHUP may change.
+ * work between accepts.  A reload builds a whole new settings value and
+ * publishes it through live.c; nothing here writes a published one.
  */
 #include "build-config.h"
 
 #include <inttypes.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "config.h"
 #include "conn.h"
+#include "live.h"
 #include "log.h"
 #include "notify.h"
 #include "pool.h"
@@ -25,15 +27,13 @@
 /* How long past the drain deadline a stuck worker may hold the exit. */
 #define DRAIN_GRACE_MS 5000
 
-static struct settings *running;
 static int saved_argc;
 static char **saved_argv;
 
-/* Remember the running settings and the command line. */
+/* Remember the command line, which a reload reads again. */
 void
-service_init(struct settings *s, int argc, char **argv)
+service_init(int argc, char **argv)
 {
-	running = s;
 	saved_argc = argc;
 	saved_argv = argv;
 }
@@ -92,55 +92,60 @@ service_report(void)
 	send_status();
 }
 
-/* Take over what SIGHUP may change from loaded into running. */
-static void
-apply_live(struct settings *loaded)
+/*
+ * Read the configuration again into a whole new settings value, with the
+ * running value of everything a reload may not change; NULL with the
+ * reason logged.
+ */
+static struct settings *
+load_for_reload(void)
 {
-	char *reply = running->reply;
+	struct settings *loaded = malloc(sizeof *loaded);
+	char err[CONFIG_ERR_MAX], changed[1024];
 
-	running->timeout = loaded->timeout;
-	running->reply = loaded->reply;
-	loaded->reply = reply;	/* freed with loaded */
-	running->echo = loaded->echo;
-	running->max_line = loaded->max_line;
-	running->log_level = loaded->log_level;
-	running->log_max = loaded->log_max;
-	log_set_level(running->log_level);
+	if (loaded == NULL) {
+		log_warnx("reload: out of memory; keeping the running settings");
+		return NULL;
+	}
+	if (config_load(loaded, saved_argc, saved_argv, err,
+	    sizeof err) != CONFIG_OK) {
+		log_warnx("reload: %s; keeping the running settings", err);
+	} else if (config_keep_restart_only(loaded, live_current(), changed,
+	    sizeof changed) < 0) {
+		log_warnx("reload: out of memory; keeping the running settings");
+	} else {
+		if (changed[0] != '\0')
+			log_warnx("reload: %s: they take effect at restart",
+			    changed);
+		return loaded;
+	}
+	config_free(loaded);
+	free(loaded);
+	return NULL;
 }
 
 /* SIGHUP: reopen the log, re-read and apply the configuration. */
 void
 service_reload(void)
 {
-	struct settings loaded;
-	char err[CONFIG_ERR_MAX];
+	const struct settings *now;
+	struct settings *loaded;
 
 	notify_send("RELOADING=1\nMONOTONIC_USEC=%" PRId64, clock_now_us());
 	if (log_reopen() < 0)
 		log_warn("reload: reopen log file");
-	if (running->config_file == NULL) {
+	if (live_current()->config_file == NULL) {
 		log_notice("reload: no configuration file; log reopened");
-		service_ready();
-		return;
-	}
-	if (config_load(&loaded, saved_argc, saved_argv, err,
-	    sizeof err) != CONFIG_OK) {
-		log_warnx("reload: %s; keeping the running settings", err);
-		config_free(&loaded);
-		service_ready();
-		return;
-	}
-	config_report_restart_needed(running, &loaded);
-	if (config_live_publish(&loaded) < 0) {
-		log_warnx("reload: out of memory; keeping the running settings");
-	} else {
-		apply_live(&loaded);
+	} else if ((loaded = load_for_reload()) != NULL) {
+		log_set_level(loaded->log_level);
+		/* The running value may be freed from here on. */
+		live_publish(loaded);
+		now = live_current();
 		log_notice("reloaded %s: timeout %u, %s, max-line %u, "
-		    "log-level %s", running->config_file, running->timeout,
-		    running->echo ? "echo" : "reply", running->max_line,
-		    log_level_name(running->log_level));
+		    "log-level %s", now->config_file, now->timeout,
+		    now->echo ? "echo" : "reply", now->max_line,
+		    log_level_name(now->log_level));
 	}
-	config_free(&loaded);
 	service_ready();
 }
 
@@ -148,12 +153,11 @@ service_reload(void)
 bool
 service_drain(void)
 {
-	int64_t deadline = clock_now_ms() +
-	    (int64_t)running->shutdown_timeout * 1000;
+	unsigned seconds = live_current()->shutdown_timeout;
+	int64_t deadline = clock_now_ms() + (int64_t)seconds * 1000;
 	int64_t left;
 
-	log_notice("shutting down: draining for at most %u s",
-	    running->shutdown_timeout);
+	log_notice("shutting down: draining for at most %u s", seconds);
 	notify_send("STOPPING=1");
 	conn_drain_begin(deadline);
 	/* Workers end by the deadline; tell systemd the drain is alive so

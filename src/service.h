@@ -8,10 +8,8 @@
 
 #include <stdbool.h>
 
-#include "config.h"
-
-/* Remember the running settings and the command line for reloads. */
-void service_init(struct settings *running, int argc, char **argv);
+/* Remember the command line, which a reload reads again. */
+void service_init(int argc, char **argv);
 /* How long the accept loop may sleep before service_tick(); -1: forever. */
 int service_tick_ms(void);
 /* Feed the watchdog and refresh the status line. */

@@ -308,6 +308,42 @@ test_file_errors(void)
 	    "t.conf:1: framing: 'lines' is not raw or line");
 }
 
+/* A reload keeps what needs a restart, takes the rest, and names each
+ * setting that it kept although the file changed it. */
+static void
+test_reload_keeps_restart_only(void)
+{
+	struct settings running, loaded;
+	char err[CONFIG_ERR_MAX], changed[256];
+	size_t i;
+
+	g_assert_cmpint(parse_text(&running, "workers = 8\nreply = a\n", err,
+	    sizeof err), ==, 0);
+	g_assert_cmpint(parse_text(&loaded, "workers = 5\nreply = b\n"
+	    "timeout = 3\nlisten = 127.0.0.2\nframing = line\n"
+	    "max-per-ip = 2\n", err, sizeof err), ==, 0);
+	g_assert_cmpint(config_keep_restart_only(&loaded, &running, changed,
+	    sizeof changed), ==, 0);
+	g_assert_cmpstr(changed, ==, "listen changed, workers changed "
+	    "(8 to 5), framing changed");
+	g_assert_cmpuint(loaded.workers, ==, 8);
+	g_assert_cmpint(loaded.framing, ==, FRAMING_RAW);
+	g_assert_cmpuint(loaded.nlisten_specs, ==, 0);
+	g_assert_cmpstr(loaded.reply, ==, "b");
+	g_assert_cmpuint(loaded.timeout, ==, 3);
+	g_assert_cmpuint(loaded.max_per_ip, ==, 2);
+	/* Now nothing that needs a restart differs. */
+	for (i = 0; i < option_count; i++)
+		if (!option_table[i].reload)
+			g_assert_true(options_equal(&running, &loaded,
+			    &option_table[i]));
+	g_assert_cmpint(config_keep_restart_only(&loaded, &running, changed,
+	    sizeof changed), ==, 0);
+	g_assert_cmpstr(changed, ==, "");
+	config_free(&running);
+	config_free(&loaded);
+}
+
 /* The text of a file of the source tree; NULL (test skipped) when the
  * tests do not run from make check. */
 static char *
@@ -495,6 +531,8 @@ main(int argc, char **argv)
 	g_test_add_func("/config/number-parse", test_number_parse);
 	g_test_add_func("/config/file/syntax", test_file_syntax);
 	g_test_add_func("/config/file/errors", test_file_errors);
+	g_test_add_func("/config/reload-keeps-restart-only",
+	    test_reload_keeps_restart_only);
 	g_test_add_func("/config/defaults/help", test_help_shows_defaults);
 	g_test_add_func("/config/defaults/sample-config",
 	    test_sample_config_agrees);
