@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sysexits.h>
 #include <unistd.h>
 
 #include "daemon.h"
@@ -136,7 +137,7 @@ wait_for_child(pid_t pid, int fd)
 	/* The pipe closed without a word: the child failed; pass on why. */
 	if (waitpid(pid, &status, 0) == pid && WIFEXITED(status))
 		_exit(WEXITSTATUS(status));
-	_exit(71);
+	_exit(EX_OSERR);
 }
 
 /* Detach from the terminal. */
