@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -424,6 +425,27 @@ run_program(const char *const *args, const char *input, char **out,
 	return status;
 }
 
+/* Wait until fd is ready for events or the deadline passes. */
+bool
+fd_wait(int fd, short events, gint64 deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	gint64 left;
+	int ready;
+
+	for (;;) {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return false;
+		ready = poll(&pfd, 1, (int)MIN(left, INT_MAX));
+		if (ready > 0)
+			return true;
+		/* A signal, or a time out rounded short: look again. */
+		if (ready < 0 && errno != EINTR)
+			g_error("poll: %s", g_strerror(errno));
+	}
+}
+
 /* Connect to host:port over TCP, asserting success. */
 int
 tcp_connect(const char *host, int port)
@@ -473,17 +495,12 @@ tcp_send_str(int fd, const char *text)
 char *
 tcp_recv(int fd, size_t want, int timeout_ms, size_t *len)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	gint64 deadline = now_ms() + timeout_ms;
 	char *buf = g_malloc0(want + 1);
 	size_t got = 0;
 	ssize_t n;
-	int left;
 
-	while (got < want) {
-		left = (int)(deadline - now_ms());
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
-			break;
+	while (got < want && fd_wait(fd, POLLIN, deadline)) {
 		n = recv(fd, buf + got, want - got, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -500,20 +517,16 @@ tcp_recv(int fd, size_t want, int timeout_ms, size_t *len)
 bool
 tcp_wait_closed(int fd, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	gint64 deadline = now_ms() + timeout_ms;
 	char buf[4096];
 	ssize_t n;
-	int left;
 
-	for (;;) {
-		left = (int)(deadline - now_ms());
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
-			return false;
+	while (fd_wait(fd, POLLIN, deadline)) {
 		n = recv(fd, buf, sizeof buf, 0);
 		if (n == 0 || (n < 0 && errno == ECONNRESET))
 			return true;
 	}
+	return false;
 }
 
 /* Bind an ephemeral 127.0.0.1 port; its number, the socket in *fd. */

@@ -7,6 +7,7 @@
 #define SOCKD_TEST_HARNESS_H
 
 #include <glib.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -79,6 +80,11 @@ void server_free(struct server *srv);
 int run_program(const char *const *args, const char *input, char **out,
     char **err, int timeout_ms);
 
+/*
+ * Wait until fd is ready for events (POLLIN, POLLOUT), retrying EINTR;
+ * false once deadline, a time on the now_ms() clock, has passed.
+ */
+bool fd_wait(int fd, short events, gint64 deadline);
 /* Connect to host:port over TCP, asserting success. */
 int tcp_connect(const char *host, int port);
 /* Send all bytes, asserting success. */

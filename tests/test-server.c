@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <glib.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -136,7 +135,6 @@ test_send_timeout(void)
 {
 	struct server *srv = server_start("--timeout", "1", "--echo", NULL);
 	int fd = tcp_connect("127.0.0.1", srv->port);
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 	char block[65536];
 	int small = 4096;
 	gint64 deadline = now_ms() + WAIT_MS;
@@ -152,7 +150,7 @@ test_send_timeout(void)
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			break;	/* the server gave up and reset us */
 		if (n < 0)
-			poll(&pfd, 1, 100);
+			fd_wait(fd, POLLOUT, now_ms() + 100);
 	}
 	g_assert_true(server_wait_log(srv, "closed (time out)", WAIT_MS));
 	close(fd);
@@ -440,7 +438,6 @@ test_sigterm_with_client_not_reading(void)
 	struct server *srv = server_start("--timeout", "0",
 	    "--shutdown-timeout", "1", "--echo", NULL);
 	int fd = tcp_connect("127.0.0.1", srv->port), small = 4096, status;
-	struct pollfd pfd = { .fd = fd, .events = POLLOUT };
 	gint64 deadline = now_ms() + WAIT_MS, blocked_since = 0, start;
 	char block[65536];
 	ssize_t n;
@@ -459,7 +456,7 @@ test_sigterm_with_client_not_reading(void)
 			blocked_since = now_ms();
 		if (now_ms() - blocked_since > 500)
 			break;
-		poll(&pfd, 1, 50);
+		fd_wait(fd, POLLOUT, now_ms() + 50);
 	}
 	g_assert_cmpint(blocked_since, >, 0);
 	start = now_ms();

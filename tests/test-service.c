@@ -11,7 +11,6 @@
 #include <glib/gstdio.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -410,7 +409,6 @@ static void
 test_metrics_trickle_cut_off(void)
 {
 	struct server *srv = server_start("--metrics", "127.0.0.1:0", NULL);
-	struct pollfd pfd;
 	gint64 start;
 	int fd, port;
 	char c;
@@ -424,9 +422,9 @@ test_metrics_trickle_cut_off(void)
 		/* Never finishes the head: "GET /metrics HTTP/1.1\r\nX-..." */
 		if (send(fd, "x", 1, MSG_NOSIGNAL) < 0)
 			break;
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (poll(&pfd, 1, 200) == 1 && recv(fd, &c, 1, 0) <= 0)
+		/* A byte every 200 ms, until the server hangs up. */
+		if (fd_wait(fd, POLLIN, now_ms() + 200) &&
+		    recv(fd, &c, 1, 0) <= 0)
 			break;
 		g_assert_cmpint(now_ms() - start, <, WAIT_MS);
 	}
@@ -467,15 +465,12 @@ notify_listen(struct notify_listener *n, const char *dir, bool abstract)
 static bool
 notify_expect(struct notify_listener *n, const char *needle)
 {
-	struct pollfd pfd = { .fd = n->fd, .events = POLLIN };
 	gint64 deadline = now_ms() + WAIT_MS;
 	char buf[2048];
 	ssize_t len;
 
 	while (strstr(n->got->str, needle) == NULL) {
-		int left = (int)(deadline - now_ms());
-
-		if (left <= 0 || poll(&pfd, 1, left) <= 0) {
+		if (!fd_wait(n->fd, POLLIN, deadline)) {
 			g_test_message("notifications so far:\n%s",
 			    n->got->str);
 			return false;

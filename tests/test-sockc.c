@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <glib.h>
-#include <poll.h>
 #include <pty.h>
 #include <signal.h>
 #include <string.h>
@@ -119,15 +118,12 @@ test_bad_usage(void)
 static bool
 pty_expect(int master, GString *seen, const char *needle)
 {
-	struct pollfd pfd = { .fd = master, .events = POLLIN };
 	gint64 deadline = now_ms() + WAIT_MS;
 	char buf[512];
 	ssize_t n;
 
 	while (strstr(seen->str, needle) == NULL) {
-		int left = (int)(deadline - now_ms());
-
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+		if (!fd_wait(master, POLLIN, deadline))
 			return false;
 		n = read(master, buf, sizeof buf);
 		if (n <= 0)
