@@ -291,6 +291,13 @@ server_start(const char *arg, ...)
 	return srv;
 }
 
+/* Connect to the server's port on 127.0.0.1, asserting success. */
+int
+server_connect(struct server *srv)
+{
+	return tcp_connect("127.0.0.1", srv->port);
+}
+
 /* Send a signal to the server. */
 void
 server_signal(struct server *srv, int signo)

@@ -61,6 +61,8 @@ bool server_wait_client_log(struct server *srv, int fd, const char *what,
 /* The port after the last ':' of the first log line holding prefix
  * ("metrics on "); 0 if there is none yet. */
 int server_log_port(struct server *srv, const char *prefix);
+/* Connect to the server's port on 127.0.0.1, asserting success. */
+int server_connect(struct server *srv);
 /* Send a signal to the server. */
 void server_signal(struct server *srv, int signo);
 /*

@@ -23,7 +23,7 @@ static void
 test_tutorial_exchange(void)
 {
 	struct server *srv = server_start(NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 
 	tcp_exchange(fd, "hello", "ok");
 	g_assert_true(server_wait_log(srv, "get value hello\n", WAIT_MS));
@@ -38,7 +38,7 @@ static void
 test_line_crlf_and_batched(void)
 {
 	struct server *srv = server_start("--framing", "line", NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 
 	/* Three lines in one send: three answers, endings mirrored. */
 	tcp_exchange(fd, "a\r\nb\nc\r\n", "ok\r\nok\nok\r\n");
@@ -54,7 +54,7 @@ static void
 test_line_last_line_at_eof(void)
 {
 	struct server *srv = server_start("--framing", "line", NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 	size_t len;
 	char *got;
 
@@ -72,14 +72,14 @@ static void
 test_echo_raw_and_line(void)
 {
 	struct server *srv = server_start("--echo", NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 
 	tcp_exchange(fd, "echo me", "echo me");
 	close(fd);
 	server_stop(srv);
 
 	srv = server_start("--echo", "--framing", "line", NULL);
-	fd = tcp_connect("127.0.0.1", srv->port);
+	fd = server_connect(srv);
 	tcp_exchange(fd, "one\r\ntwo\n", "one\r\ntwo\n");
 	close(fd);
 	server_stop(srv);
@@ -90,7 +90,7 @@ test_custom_reply(void)
 {
 	struct server *srv = server_start("--reply", "+PONG", "--framing",
 	    "line", NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 
 	tcp_exchange(fd, "PING\r\n", "+PONG\r\n");
 	close(fd);
@@ -101,7 +101,7 @@ static void
 test_log_escaping_and_truncation(void)
 {
 	struct server *srv = server_start("--log-max", "6", NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 
 	tcp_exchange(fd, "a\\b\x01\n", "ok");
 	g_assert_true(server_wait_log(srv, "get value a\\\\b\\x01\\x0a\n",
@@ -117,7 +117,7 @@ static void
 test_idle_timeout(void)
 {
 	struct server *srv = server_start("--timeout", "1", NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 	gint64 start = now_ms();
 
 	tcp_exchange(fd, "hi", "ok");
@@ -134,7 +134,7 @@ static void
 test_send_timeout(void)
 {
 	struct server *srv = server_start("--timeout", "1", "--echo", NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 	char block[65536];
 	int small = 4096;
 	gint64 deadline = now_ms() + WAIT_MS;
@@ -155,7 +155,7 @@ test_send_timeout(void)
 	g_assert_true(server_wait_log(srv, "closed (time out)", WAIT_MS));
 	close(fd);
 	/* The worker is free again. */
-	fd = tcp_connect("127.0.0.1", srv->port);
+	fd = server_connect(srv);
 	tcp_exchange(fd, "hi", "hi");
 	close(fd);
 	server_stop(srv);
@@ -174,7 +174,7 @@ test_sixty_clients_four_workers(void)
 	/* All connect and send before any is answered: 4 are served at
 	 * once, 56 wait in the queue, and closing one lets the next in. */
 	for (i = 0; i < CLIENTS; i++)
-		fds[i] = tcp_connect("127.0.0.1", srv->port);
+		fds[i] = server_connect(srv);
 	for (i = 0; i < CLIENTS; i++) {
 		g_snprintf(line, sizeof line, "client %d\n", i);
 		tcp_send_str(fds[i], line);
@@ -198,12 +198,12 @@ test_busy_when_queue_full(void)
 	size_t len;
 	char *got;
 
-	served = tcp_connect("127.0.0.1", srv->port);
+	served = server_connect(srv);
 	tcp_exchange(served, "1", "ok");	/* holds the only worker */
-	queued = tcp_connect("127.0.0.1", srv->port);
+	queued = server_connect(srv);
 	g_assert_true(server_wait_client_log(srv, queued,
 	    ": queued at depth 1\n", WAIT_MS));
-	rejected = tcp_connect("127.0.0.1", srv->port);
+	rejected = server_connect(srv);
 	got = tcp_recv(rejected, 100, WAIT_MS, &len);
 	g_assert_cmpstr(got, ==, "busy\n");
 	g_free(got);
@@ -227,11 +227,11 @@ test_max_per_ip(void)
 	size_t len;
 	char *got;
 
-	first = tcp_connect("127.0.0.1", srv->port);
+	first = server_connect(srv);
 	tcp_exchange(first, "1", "ok");
-	second = tcp_connect("127.0.0.1", srv->port);
+	second = server_connect(srv);
 	tcp_exchange(second, "2", "ok");
-	third = tcp_connect("127.0.0.1", srv->port);
+	third = server_connect(srv);
 	got = tcp_recv(third, 100, WAIT_MS, &len);
 	g_assert_cmpstr(got, ==, "busy\n");
 	g_free(got);
@@ -241,7 +241,7 @@ test_max_per_ip(void)
 	close(third);
 	close(first);
 	g_assert_true(server_wait_log(srv, "closed (peer closed)", WAIT_MS));
-	later = tcp_connect("127.0.0.1", srv->port);
+	later = server_connect(srv);
 	tcp_exchange(later, "3", "ok");
 	tcp_exchange(second, "4", "ok");
 	server_signal(srv, SIGUSR1);
@@ -257,7 +257,7 @@ test_long_line_then_healthy_client(void)
 {
 	struct server *srv = server_start("--framing", "line", "--max-line",
 	    "16", NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 	char big[4096];
 	size_t len;
 	char *got;
@@ -272,7 +272,7 @@ test_long_line_then_healthy_client(void)
 	close(fd);
 	g_assert_true(server_wait_log(srv, "closed (line too long)", WAIT_MS));
 
-	fd = tcp_connect("127.0.0.1", srv->port);
+	fd = server_connect(srv);
 	tcp_exchange(fd, "next\n", "ok\n");
 	close(fd);
 	server_stop(srv);
@@ -283,14 +283,14 @@ test_reset_client_harmless(void)
 {
 	struct server *srv = server_start(NULL);
 	struct linger lg = { 1, 0 };
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 
 	tcp_exchange(fd, "x", "ok");
 	/* Linger 0: close() sends a reset instead of a FIN. */
 	setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
 	close(fd);
 	g_assert_true(server_wait_log(srv, "closed (", WAIT_MS));
-	fd = tcp_connect("127.0.0.1", srv->port);
+	fd = server_connect(srv);
 	tcp_exchange(fd, "y", "ok");
 	close(fd);
 	server_stop(srv);
@@ -335,7 +335,7 @@ test_debug_traces_the_pool(void)
 {
 	struct server *srv = server_start("--log-level", "debug", "--workers",
 	    "2", NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 
 	tcp_exchange(fd, "trace", "ok");
 	close(fd);
@@ -355,7 +355,7 @@ test_sigterm_with_idle_clients(void)
 	gint64 start;
 
 	for (i = 0; i < 3; i++) {
-		fds[i] = tcp_connect("127.0.0.1", srv->port);
+		fds[i] = server_connect(srv);
 		tcp_exchange(fds[i], "idle", "ok");
 	}
 	start = now_ms();
@@ -382,9 +382,9 @@ test_sigterm_answers_received_and_queued(void)
 	size_t len;
 	char *got;
 
-	busy_fd = tcp_connect("127.0.0.1", srv->port);
+	busy_fd = server_connect(srv);
 	tcp_exchange(busy_fd, "hold\n", "ok\n");
-	queued_fd = tcp_connect("127.0.0.1", srv->port);
+	queued_fd = server_connect(srv);
 	tcp_send_str(queued_fd, "waiting\n");
 	/* Accepted and queued, not still in the kernel's backlog, which
 	 * the listening socket's close at SIGTERM resets. */
@@ -413,9 +413,9 @@ test_sigterm_answers_last_line_at_eof(void)
 	int busy_fd, queued_fd;
 	char *got;
 
-	busy_fd = tcp_connect("127.0.0.1", srv->port);
+	busy_fd = server_connect(srv);
 	tcp_exchange(busy_fd, "hold\n", "ok\n");
-	queued_fd = tcp_connect("127.0.0.1", srv->port);
+	queued_fd = server_connect(srv);
 	tcp_send_str(queued_fd, "last");
 	g_assert_cmpint(shutdown(queued_fd, SHUT_WR), ==, 0);
 	g_assert_true(server_wait_client_log(srv, queued_fd,
@@ -437,7 +437,7 @@ test_sigterm_with_client_not_reading(void)
 {
 	struct server *srv = server_start("--timeout", "0",
 	    "--shutdown-timeout", "1", "--echo", NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port), small = 4096, status;
+	int fd = server_connect(srv), small = 4096, status;
 	gint64 deadline = now_ms() + WAIT_MS, blocked_since = 0, start;
 	char block[65536];
 	ssize_t n;
@@ -595,12 +595,12 @@ test_out_of_descriptors_recovers(void)
 	char *got;
 
 	for (i = 0; i < 24; i++)
-		fds[i] = tcp_connect("127.0.0.1", srv->port);
+		fds[i] = server_connect(srv);
 	g_assert_true(server_wait_log(srv, "accept (pausing", WAIT_MS));
 	for (i = 0; i < 24; i++)
 		close(fds[i]);
 	/* Descriptors came back: a new client is served by itself. */
-	fd = tcp_connect("127.0.0.1", srv->port);
+	fd = server_connect(srv);
 	tcp_send_str(fd, "back");
 	got = tcp_recv(fd, 2, WAIT_MS, &len);
 	g_assert_cmpstr(got, ==, "ok");

@@ -88,7 +88,7 @@ test_config_values(void)
 	    "workers=3\n"
 	    "timeout = 30\n");
 	struct server *srv = server_start("-c", conf, NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 
 	tcp_exchange(fd, "ping\n", " pong \n");
 	g_assert_true(server_wait_log(srv, "3 workers, queue 1024, line",
@@ -202,7 +202,7 @@ test_command_line_overrides_file(void)
 	    "reply = from-file\nlisten = 127.0.0.2\nport = 1\n");
 	struct server *srv = server_start("--reply", "from-cli", "-c", conf,
 	    "--listen", "127.0.0.1", "--port", "0", NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 
 	tcp_exchange(fd, "x", "from-cli");
 	/* The command line's --listen replaced the file's. */
@@ -219,7 +219,7 @@ test_sighup_changes_reply_live(void)
 	char *dir = temp_dir();
 	char *conf = write_file(dir, "sockd.conf", "reply = one\n");
 	struct server *srv = server_start("-c", conf, NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 	GError *error = NULL;
 
 	tcp_exchange(fd, "a", "one");
@@ -263,7 +263,7 @@ test_sighup_changes_timeout(void)
 	g_assert_no_error(error);
 	server_signal(srv, SIGHUP);
 	g_assert_true(server_wait_log(srv, "reloaded ", WAIT_MS));
-	fd = tcp_connect("127.0.0.1", srv->port);
+	fd = server_connect(srv);
 	start = now_ms();
 	tcp_exchange(fd, "a", "ok");
 	g_assert_true(tcp_wait_closed(fd, WAIT_MS));
@@ -286,9 +286,9 @@ test_sighup_changes_max_per_ip(void)
 	int held, refused, admitted;
 	char *got;
 
-	held = tcp_connect("127.0.0.1", srv->port);
+	held = server_connect(srv);
 	tcp_exchange(held, "a", "ok");
-	refused = tcp_connect("127.0.0.1", srv->port);
+	refused = server_connect(srv);
 	got = tcp_recv(refused, 100, WAIT_MS, NULL);
 	g_assert_cmpstr(got, ==, "busy\n");
 	g_free(got);
@@ -297,7 +297,7 @@ test_sighup_changes_max_per_ip(void)
 	g_assert_no_error(error);
 	server_signal(srv, SIGHUP);
 	g_assert_true(server_wait_log(srv, "reloaded ", WAIT_MS));
-	admitted = tcp_connect("127.0.0.1", srv->port);
+	admitted = server_connect(srv);
 	tcp_exchange(admitted, "b", "ok");
 	close(admitted);
 	close(held);
@@ -310,7 +310,7 @@ static void
 test_sigusr1_counters(void)
 {
 	struct server *srv = server_start(NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 
 	tcp_exchange(fd, "hello", "ok");
 	close(fd);
@@ -327,7 +327,7 @@ static void
 test_sigusr1_counts_open_connections(void)
 {
 	struct server *srv = server_start("--framing", "line", NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port);
+	int fd = server_connect(srv);
 
 	tcp_exchange(fd, "one\ntwo\n", "ok\nok\n");
 	tcp_exchange(fd, "three\n", "ok\n");
@@ -358,7 +358,7 @@ test_metrics_endpoint(void)
 {
 	struct server *srv = server_start("--framing", "line",
 	    "--metrics", "127.0.0.1:0", NULL);
-	int fd = tcp_connect("127.0.0.1", srv->port), port;
+	int fd = server_connect(srv), port;
 	char *got;
 
 	g_assert_true(server_wait_log(srv, "metrics on 127.0.0.1:", WAIT_MS));

@@ -80,14 +80,14 @@ test_busy(void)
 {
 	struct server *srv = server_start("--workers", "1", "--queue", "1",
 	    "--log-level", "debug", NULL);
-	int held = tcp_connect("127.0.0.1", srv->port), queued;
+	int held = server_connect(srv), queued;
 	char *err, *got;
 
 	tcp_send_str(held, "x");
 	got = tcp_recv(held, 2, WAIT_MS, NULL);
 	g_assert_cmpstr(got, ==, "ok");
 	g_free(got);
-	queued = tcp_connect("127.0.0.1", srv->port);
+	queued = server_connect(srv);
 	g_assert_true(server_wait_client_log(srv, queued,
 	    ": queued at depth 1\n", WAIT_MS));
 	g_assert_cmpint(run_sockc(srv->port, "hello\n", NULL, &err, NULL,
