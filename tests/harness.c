@@ -6,8 +6,9 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
+#include <glib/gstdio.h>
 #include <limits.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -263,24 +264,38 @@ server_startv(const char *const *args, int nofile_limit)
 	return server_spawn(args, &o);
 }
 
+/* The path of sockd and the arguments up to NULL; not NULL-ended yet. */
+static GPtrArray *
+sockd_args(const char *arg, va_list ap)
+{
+	GPtrArray *args = g_ptr_array_new();
+	const char *a;
+
+	g_ptr_array_add(args, (gpointer)harness_program("SOCKD"));
+	for (a = arg; a != NULL; a = va_arg(ap, const char *))
+		g_ptr_array_add(args, (gpointer)a);
+	return args;
+}
+
 /* Start sockd with NULL-terminated arguments plus --port 0. */
 struct server *
 server_start(const char *arg, ...)
 {
-	GPtrArray *args = g_ptr_array_new();
 	struct server *srv;
+	GPtrArray *args;
 	bool has_port = false;
 	const char *a;
 	va_list ap;
+	guint i;
 
-	g_ptr_array_add(args, (gpointer)harness_program("SOCKD"));
 	va_start(ap, arg);
-	for (a = arg; a != NULL; a = va_arg(ap, const char *)) {
+	args = sockd_args(arg, ap);
+	va_end(ap);
+	for (i = 1; i < args->len; i++) {
+		a = g_ptr_array_index(args, i);
 		if (strcmp(a, "--port") == 0 || strcmp(a, "-p") == 0)
 			has_port = true;
-		g_ptr_array_add(args, (gpointer)a);
 	}
-	va_end(ap);
 	if (!has_port) {
 		g_ptr_array_add(args, (gpointer)"--port");
 		g_ptr_array_add(args, (gpointer)"0");
@@ -432,6 +447,24 @@ run_program(const char *const *args, const char *input, char **out,
 	return status;
 }
 
+/* Run sockd with NULL-terminated arguments to its end; see harness.h. */
+int
+run_sockd(char **err, const char *arg, ...)
+{
+	GPtrArray *args;
+	va_list ap;
+	int status;
+
+	va_start(ap, arg);
+	args = sockd_args(arg, ap);
+	va_end(ap);
+	g_ptr_array_add(args, NULL);
+	status = run_program((const char *const *)args->pdata, NULL, NULL,
+	    err, START_TIMEOUT_MS);
+	g_ptr_array_free(args, TRUE);
+	return status;
+}
+
 /* Wait until fd is ready for events or the deadline passes. */
 bool
 fd_wait(int fd, short events, gint64 deadline)
@@ -451,6 +484,48 @@ fd_wait(int fd, short events, gint64 deadline)
 		if (ready < 0 && errno != EINTR)
 			g_error("poll: %s", g_strerror(errno));
 	}
+}
+
+/* A fresh directory for one test's files; g_free the path. */
+char *
+temp_dir(void)
+{
+	GError *error = NULL;
+	char *dir = g_dir_make_tmp("sockd-test-XXXXXX", &error);
+
+	g_assert_no_error(error);
+	return dir;
+}
+
+/* Write text to dir/name; returns the path (g_free it). */
+char *
+write_file(const char *dir, const char *name, const char *text)
+{
+	char *path = g_build_filename(dir, name, NULL);
+	GError *error = NULL;
+
+	g_file_set_contents(path, text, -1, &error);
+	g_assert_no_error(error);
+	return path;
+}
+
+/* Remove a test directory and the files in it, and free its path. */
+void
+remove_dir(char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	char *path;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		path = g_build_filename(dir, name, NULL);
+		g_unlink(path);
+		g_free(path);
+	}
+	if (d != NULL)
+		g_dir_close(d);
+	g_rmdir(dir);
+	g_free(dir);
 }
 
 /* Connect to host:port over TCP, asserting success. */

@@ -81,12 +81,25 @@ void server_free(struct server *srv);
  */
 int run_program(const char *const *args, const char *input, char **out,
     char **err, int timeout_ms);
+/*
+ * Run sockd with the NULL-terminated arguments to its end, stderr in *err
+ * (may be NULL); its exit status, -1 on time out.
+ */
+int run_sockd(char **err, const char *arg, ...) G_GNUC_NULL_TERMINATED;
 
 /*
  * Wait until fd is ready for events (POLLIN, POLLOUT), retrying EINTR;
  * false once deadline, a time on the now_ms() clock, has passed.
  */
 bool fd_wait(int fd, short events, gint64 deadline);
+
+/* A fresh directory for one test's files; g_free the path. */
+char *temp_dir(void);
+/* Write text to dir/name; returns the path (g_free it). */
+char *write_file(const char *dir, const char *name, const char *text);
+/* Remove a test directory and the files in it, and free its path. */
+void remove_dir(char *dir);
+
 /* Connect to host:port over TCP, asserting success. */
 int tcp_connect(const char *host, int port);
 /* Send all bytes, asserting success. */

@@ -470,15 +470,6 @@ test_sigterm_with_client_not_reading(void)
 	server_free(srv);
 }
 
-/* Run sockd to its end; its status, and stderr in *err. */
-static int
-run_sockd(char **err, const char *a, const char *b, const char *c)
-{
-	const char *args[] = { harness_program("SOCKD"), a, b, c, NULL };
-
-	return run_program(args, NULL, NULL, err, WAIT_MS);
-}
-
 /* Assert exit 64 with one line that names what was wrong. */
 static void
 assert_usage_error(const char *named, const char *a, const char *b)
@@ -564,8 +555,8 @@ test_port_in_use_exit_69(void)
 	g_free(err);
 	/* The metrics address is a listening socket like the others. */
 	g_snprintf(metrics, sizeof metrics, "127.0.0.1:%s", port);
-	g_assert_cmpint(run_sockd(&err, "--port=0", "--metrics", metrics), ==,
-	    69);
+	g_assert_cmpint(run_sockd(&err, "--port=0", "--metrics", metrics,
+	    NULL), ==, 69);
 	g_assert_nonnull(strstr(err, expected));
 	g_free(err);
 	close(fd);

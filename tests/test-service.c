@@ -24,58 +24,6 @@
 
 #define WAIT_MS 10000
 
-/* A fresh directory for one test's files; g_free the path. */
-static char *
-temp_dir(void)
-{
-	GError *error = NULL;
-	char *dir = g_dir_make_tmp("sockd-test-XXXXXX", &error);
-
-	g_assert_no_error(error);
-	return dir;
-}
-
-/* Write text to dir/name; returns the path (g_free it). */
-static char *
-write_file(const char *dir, const char *name, const char *text)
-{
-	char *path = g_build_filename(dir, name, NULL);
-	GError *error = NULL;
-
-	g_file_set_contents(path, text, -1, &error);
-	g_assert_no_error(error);
-	return path;
-}
-
-/* Remove a test directory and what is in it. */
-static void
-remove_dir(char *dir)
-{
-	const char *name;
-	GDir *d = g_dir_open(dir, 0, NULL);
-
-	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
-		char *path = g_build_filename(dir, name, NULL);
-
-		g_unlink(path);
-		g_free(path);
-	}
-	if (d != NULL)
-		g_dir_close(d);
-	g_rmdir(dir);
-	g_free(dir);
-}
-
-/* Run sockd to its end with up to four arguments; status, stderr. */
-static int
-run_sockd(char **err, const char *a, const char *b, const char *c,
-    const char *d)
-{
-	const char *args[] = { harness_program("SOCKD"), a, b, c, d, NULL };
-
-	return run_program(args, NULL, NULL, err, WAIT_MS);
-}
-
 static void
 test_config_values(void)
 {
@@ -107,7 +55,8 @@ assert_config_error(const char *text, unsigned line, const char *expect)
 	char *conf = write_file(dir, "bad.conf", text);
 	char *err, *want;
 
-	g_assert_cmpint(run_sockd(&err, "-c", conf, "--port", "0"), ==, 78);
+	g_assert_cmpint(run_sockd(&err, "-c", conf, "--port", "0", NULL), ==,
+	    78);
 	want = g_strdup_printf("sockd: %s:%u: %s", conf, line, expect);
 	g_assert_true(g_str_has_prefix(err, want));
 	g_assert_cmpint(strchr(err, '\n') - err, ==, (long)strlen(err) - 1);
@@ -135,7 +84,7 @@ test_config_errors_exit_78(void)
 	assert_config_error("check-config = yes\n", 1,
 	    "unknown name 'check-config'");
 	g_assert_cmpint(run_sockd(&err, "-c", "/nonexistent/sockd.conf",
-	    NULL, NULL), ==, 78);
+	    NULL), ==, 78);
 	g_assert_cmpstr(err, ==, "sockd: /nonexistent/sockd.conf:0: "
 	    "No such file or directory\n");
 	g_free(err);
@@ -637,8 +586,8 @@ test_pidfile_lock_and_removal(void)
 	/* The pid is written after listening; startup ends after it. */
 	g_assert_true(server_wait_log(srv, " started: ", 10000));
 	g_assert_cmpint(read_pidfile(pidfile), ==, srv->pid);
-	g_assert_cmpint(run_sockd(&err, "--pidfile", pidfile, "--port", "0"),
-	    ==, 69);
+	g_assert_cmpint(run_sockd(&err, "--pidfile", pidfile, "--port", "0",
+	    NULL), ==, 69);
 	expect = g_strdup_printf("pidfile %s: locked by a running sockd "
 	    "(pid %d)", pidfile, (int)srv->pid);
 	g_assert_nonnull(strstr(err, expect));
