@@ -132,7 +132,11 @@ child_environment(const struct spawn_options *o)
 		return;
 	if (o->activated_fd >= 0) {
 		/* As systemd does: the socket at 3, LISTEN_PID our pid. */
-		if (dup2(o->activated_fd, 3) < 0)
+		if (o->activated_fd != 3 && dup2(o->activated_fd, 3) < 0)
+			_exit(127);
+		/* dup2 clears close-on-exec, but not on a socket already
+		 * at 3. */
+		if (fcntl(3, F_SETFD, 0) < 0)
 			_exit(127);
 		snprintf(text, sizeof text, "%d", (int)getpid());
 		setenv("LISTEN_PID", text, 1);
@@ -611,15 +615,25 @@ tcp_wait_closed(int fd, int timeout_ms)
 	return false;
 }
 
-/* Bind an ephemeral 127.0.0.1 port; its number, the socket in *fd. */
-static int
-bind_loopback(int *fd)
+/* Hold a loopback port that refuses connections; see harness.h. */
+int
+tcp_reserve_port(int *fd, bool shared)
 {
 	struct sockaddr_in sin = { 0 };
 	socklen_t len = sizeof sin;
+	int on = 1;
 
-	*fd = socket(AF_INET, SOCK_STREAM, 0);
+	/* Close-on-exec: the programs a test runs must not hold its ports. */
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	g_assert_cmpint(*fd, >=, 0);
+	/*
+	 * A bound port is not handed to another bind(0) or connect(), and
+	 * a bind that names it fails, unless both sockets set SO_REUSEADDR
+	 * and neither listens yet.
+	 */
+	if (shared)
+		g_assert_cmpint(setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &on,
+		    sizeof on), ==, 0);
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	g_assert_cmpint(bind(*fd, (struct sockaddr *)&sin, sizeof sin), ==, 0);
@@ -631,19 +645,9 @@ bind_loopback(int *fd)
 int
 tcp_listen_loopback(int *fd)
 {
-	int port = bind_loopback(fd);
+	int port = tcp_reserve_port(fd, false);
 
-	g_assert_cmpint(listen(*fd, 1), ==, 0);
-	return port;
-}
-
-/* A loopback port nothing listens on (bound, then released). */
-int
-unused_port(void)
-{
-	int fd, port = bind_loopback(&fd);
-
-	close(fd);
+	g_assert_cmpint(listen(*fd, 16), ==, 0);
 	return port;
 }
 

@@ -117,8 +117,13 @@ void tcp_exchange(int fd, const char *send_text, const char *answer);
 bool tcp_wait_closed(int fd, int timeout_ms);
 /* Listen on an ephemeral 127.0.0.1 port; its number, the socket in *fd. */
 int tcp_listen_loopback(int *fd);
-/* A loopback port nothing listens on. */
-int unused_port(void);
+/*
+ * Bind an ephemeral 127.0.0.1 port and do not listen: its number, the
+ * socket in *fd.  Connections to it are refused, and while *fd is open no
+ * other socket can take the port, except, when shared, one that sets
+ * SO_REUSEADDR as well, as a program told to listen there does.
+ */
+int tcp_reserve_port(int *fd, bool shared);
 /* Milliseconds on the monotonic clock. */
 gint64 now_ms(void);
 

@@ -480,22 +480,6 @@ test_notify_abstract_socket(void)
 	run_notify_test(true);
 }
 
-/* A listening loopback socket on a kernel-chosen port. */
-static int
-listening_socket(int *port)
-{
-	struct sockaddr_in sin = { .sin_family = AF_INET };
-	socklen_t len = sizeof sin;
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-
-	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	g_assert_cmpint(bind(fd, (struct sockaddr *)&sin, sizeof sin), ==, 0);
-	g_assert_cmpint(listen(fd, 16), ==, 0);
-	g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sin, &len), ==, 0);
-	*port = ntohs(sin.sin_port);
-	return fd;
-}
-
 static void
 test_socket_activation_by_hand(void)
 {
@@ -509,7 +493,7 @@ test_socket_activation_by_hand(void)
 
 	/* What systemd does: the socket at descriptor 3 and LISTEN_PID
 	 * set to the child's pid; the --listen given is not used. */
-	lfd = listening_socket(&port);
+	port = tcp_listen_loopback(&lfd);
 	o.activated_fd = lfd;
 	srv = server_spawn(args, &o);
 	expect = g_strdup_printf("listening on 127.0.0.1:%d (socket from "
@@ -533,13 +517,15 @@ test_socket_activation_with_systemd_tool(void)
 	struct spawn_options o = { .activated_fd = -1,
 	    .wait_for = "Listening on" };
 	struct server *srv;
-	int port, fd;
+	int held, port, fd;
 
 	if (tool == NULL) {
 		g_test_skip("systemd-socket-activate is not installed");
 		return;
 	}
-	port = unused_port();
+	/* The tool takes no port 0: hold a port it can share, and nothing
+	 * else can take, until it listens there. */
+	port = tcp_reserve_port(&held, true);
 	g_snprintf(listen_arg, sizeof listen_arg, "--listen=127.0.0.1:%d",
 	    port);
 	args[0] = tool;
@@ -559,6 +545,7 @@ test_socket_activation_with_systemd_tool(void)
 	tcp_exchange(fd, "again", "ok");
 	close(fd);
 	server_stop(srv);
+	close(held);
 	g_free(tool);
 }
 
@@ -664,7 +651,7 @@ test_daemon_failure_reaches_parent(void)
 	    "--log-file", logfile, "--port", port_text, NULL };
 
 	/* Port in use: the failure is reported before detaching. */
-	lfd = listening_socket(&port);
+	port = tcp_listen_loopback(&lfd);
 	g_snprintf(port_text, sizeof port_text, "%d", port);
 	g_assert_cmpint(run_program(args, NULL, NULL, &err, WAIT_MS), ==, 69);
 	g_free(err);

@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
@@ -83,11 +84,12 @@ test_connect_per_message_json(void)
 static void
 test_refused_is_an_error(void)
 {
+	int fd, port = tcp_reserve_port(&fd, false);
 	char *out;
 
-	g_assert_cmpint(run_bench(unused_port(), &out, "-n", "10", NULL), ==,
-	    1);
+	g_assert_cmpint(run_bench(port, &out, "-n", "10", NULL), ==, 1);
 	g_free(out);
+	close(fd);
 }
 
 int
