@@ -562,14 +562,25 @@ test_port_in_use_exit_69(void)
 	close(fd);
 }
 
+/*
+ * A name that cannot be resolved gives 69 and names itself.  Its first
+ * label is 64 bytes, one more than DNS allows (RFC 1035): glibc's resolver
+ * cannot put it in a query and fails before sending one, so the test is
+ * the same with or without a nameserver or a network, and never waits on
+ * one.  .invalid (RFC 6761): no resolver could know it anyway.  The cause
+ * after "resolve NAME:PORT: " is the resolver's and is not checked.
+ */
 static void
 test_unknown_name_exit_69(void)
 {
-	char *err;
+	char label[64 + 1], name[80], expected[100], *err;
 
-	g_assert_cmpint(run_sockd(&err, "--listen", "no-such-host.invalid",
-	    NULL), ==, 69);
-	g_assert_nonnull(strstr(err, "resolve no-such-host.invalid:8001"));
+	memset(label, 'x', sizeof label - 1);
+	label[sizeof label - 1] = '\0';
+	g_snprintf(name, sizeof name, "%s.invalid", label);
+	g_assert_cmpint(run_sockd(&err, "--listen", name, NULL), ==, 69);
+	g_snprintf(expected, sizeof expected, "resolve %s:8001: ", name);
+	g_assert_nonnull(strstr(err, expected));
 	g_free(err);
 }
 
