@@ -13,6 +13,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -20,12 +21,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <stdio.h>
 #include <unistd.h>
 
 #include "harness.h"
-
-#define START_TIMEOUT_MS 10000
 
 /* Milliseconds on the monotonic clock. */
 gint64
@@ -244,13 +242,13 @@ server_spawn(const char *const *args, const struct spawn_options *o)
 	    ==, 0);
 	if (o->wait_for != NULL)
 		g_assert_true(server_wait_log(srv, o->wait_for,
-		    START_TIMEOUT_MS));
+		    WAIT_MS));
 	if (o->wait_for != NULL && strcmp(o->wait_for, "listening on ") == 0) {
 		srv->port = listening_port(srv);
 		g_assert_cmpint(srv->port, >, 0);
 		/* Started means the pool runs and the pid file is written. */
 		g_assert_true(server_wait_log(srv, " started: ",
-		    START_TIMEOUT_MS));
+		    WAIT_MS));
 	}
 	return srv;
 }
@@ -464,7 +462,7 @@ run_sockd(char **err, const char *arg, ...)
 	va_end(ap);
 	g_ptr_array_add(args, NULL);
 	status = run_program((const char *const *)args->pdata, NULL, NULL,
-	    err, START_TIMEOUT_MS);
+	    err, WAIT_MS);
 	g_ptr_array_free(args, TRUE);
 	return status;
 }
@@ -655,7 +653,7 @@ tcp_listen_loopback(int *fd)
 bool
 wait_file_contains(const char *path, const char *needle)
 {
-	gint64 deadline = now_ms() + START_TIMEOUT_MS;
+	gint64 deadline = now_ms() + WAIT_MS;
 	char *text;
 	bool found;
 
@@ -678,7 +676,7 @@ tcp_exchange(int fd, const char *send_text, const char *answer)
 	char *got;
 
 	tcp_send_str(fd, send_text);
-	got = tcp_recv(fd, strlen(answer), START_TIMEOUT_MS, NULL);
+	got = tcp_recv(fd, strlen(answer), WAIT_MS, NULL);
 	g_assert_cmpstr(got, ==, answer);
 	g_free(got);
 }

@@ -12,6 +12,9 @@
 #include <stdbool.h>
 #include <sys/types.h>
 
+/* How long a test waits for any one event before it fails. */
+#define WAIT_MS 10000
+
 struct server {
 	pid_t pid;
 	int port;		/* from the first "listening on" line */

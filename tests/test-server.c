@@ -17,8 +17,6 @@
 
 #include "harness.h"
 
-#define WAIT_MS 10000
-
 static void
 test_tutorial_exchange(void)
 {

@@ -23,8 +23,6 @@
 
 #include "harness.h"
 
-#define WAIT_MS 10000
-
 static void
 test_config_values(void)
 {
@@ -572,7 +570,7 @@ test_pidfile_lock_and_removal(void)
 	char *err, *expect;
 
 	/* The pid is written after listening; startup ends after it. */
-	g_assert_true(server_wait_log(srv, " started: ", 10000));
+	g_assert_true(server_wait_log(srv, " started: ", WAIT_MS));
 	g_assert_cmpint(read_pidfile(pidfile), ==, srv->pid);
 	g_assert_cmpint(run_sockd(&err, "--pidfile", pidfile, "--port", "0",
 	    NULL), ==, 69);

@@ -14,8 +14,6 @@
 
 #include "harness.h"
 
-#define WAIT_MS 10000
-
 /* Run sockc against port with the given input and extra arguments. */
 static int
 run_sockc(int port, const char *input, char **out, char **err,
