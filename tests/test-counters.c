@@ -47,9 +47,12 @@ test_sigusr1_counts_open_connections(void)
 	server_stop(srv);
 }
 
-/* One HTTP exchange with the metrics endpoint: the whole answer. */
+/*
+ * One HTTP exchange with the metrics endpoint: assert that the answer
+ * starts with status, and return it whole (g_free it).
+ */
 static char *
-http_exchange(int port, const char *request)
+http_exchange(int port, const char *request, const char *status)
 {
 	int fd = tcp_connect("127.0.0.1", port);
 	char *got;
@@ -58,6 +61,7 @@ http_exchange(int port, const char *request)
 	/* The server closes after its answer: read to the end. */
 	got = tcp_recv(fd, 65536, WAIT_MS, NULL);
 	close(fd);
+	g_assert_true(g_str_has_prefix(got, status));
 	return got;
 }
 
@@ -85,8 +89,7 @@ test_metrics_endpoint(void)
 	tcp_exchange(fd, "one\ntwo\n", "ok\nok\n");
 
 	got = http_exchange(port, "GET /metrics HTTP/1.1\r\n"
-	    "Host: localhost\r\n\r\n");
-	g_assert_true(g_str_has_prefix(got, "HTTP/1.1 200 OK\r\n"));
+	    "Host: localhost\r\n\r\n", "HTTP/1.1 200 OK\r\n");
 	g_assert_nonnull(strstr(got, "\r\nContent-Type: text/plain; "
 	    "version=0.0.4"));
 	g_assert_nonnull(strstr(got, "\nsockd_connections_accepted_total 1\n"));
@@ -95,22 +98,18 @@ test_metrics_endpoint(void)
 	g_assert_nonnull(strstr(got, "\nsockd_replies_sent_total 2\n"));
 	g_free(got);
 
-	got = http_exchange(port, "GET /other HTTP/1.0\r\n\r\n");
-	g_assert_true(g_str_has_prefix(got, "HTTP/1.1 404 "));
-	g_free(got);
-	got = http_exchange(port, "DELETE /metrics HTTP/1.1\r\n\r\n");
-	g_assert_true(g_str_has_prefix(got, "HTTP/1.1 405 "));
+	g_free(http_exchange(port, "GET /other HTTP/1.0\r\n\r\n",
+	    "HTTP/1.1 404 "));
+	got = http_exchange(port, "DELETE /metrics HTTP/1.1\r\n\r\n",
+	    "HTTP/1.1 405 ");
 	g_assert_nonnull(strstr(got, "\r\nAllow: GET, HEAD\r\n"));
 	g_free(got);
-	got = http_exchange(port, "hello\r\n\r\n");
-	g_assert_true(g_str_has_prefix(got, "HTTP/1.1 400 "));
-	g_free(got);
+	g_free(http_exchange(port, "hello\r\n\r\n", "HTTP/1.1 400 "));
 
 	/* A scraper that sends nothing does not stop the next one. */
 	idle = tcp_connect("127.0.0.1", port);
-	got = http_exchange(port, "GET /metrics HTTP/1.1\r\n\r\n");
-	g_assert_true(g_str_has_prefix(got, "HTTP/1.1 200 OK\r\n"));
-	g_free(got);
+	g_free(http_exchange(port, "GET /metrics HTTP/1.1\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\n"));
 	close(idle);
 	/* The server still answers its clients, and stops cleanly. */
 	tcp_exchange(fd, "three\n", "ok\n");

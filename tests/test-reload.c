@@ -11,6 +11,17 @@
 
 #include "harness.h"
 
+/* Write text over the configuration file and send SIGHUP. */
+static void
+reload_with(struct server *srv, const char *conf, const char *text)
+{
+	GError *error = NULL;
+
+	g_file_set_contents(conf, text, -1, &error);
+	g_assert_no_error(error);
+	server_signal(srv, SIGHUP);
+}
+
 /* A new reply applies to the next message; a broken file is kept out. */
 static void
 test_sighup_changes_reply_live(void)
@@ -19,12 +30,9 @@ test_sighup_changes_reply_live(void)
 	char *conf = write_file(dir, "sockd.conf", "reply = one\n");
 	struct server *srv = server_start("-c", conf, NULL);
 	int fd = server_connect(srv);
-	GError *error = NULL;
 
 	tcp_exchange(fd, "a", "one");
-	g_file_set_contents(conf, "reply = two\nworkers = 5\n", -1, &error);
-	g_assert_no_error(error);
-	server_signal(srv, SIGHUP);
+	reload_with(srv, conf, "reply = two\nworkers = 5\n");
 	g_assert_true(server_wait_log(srv, "reloaded ", WAIT_MS));
 	g_assert_true(server_wait_log(srv, "workers changed (256 to 5)",
 	    WAIT_MS));
@@ -32,10 +40,7 @@ test_sighup_changes_reply_live(void)
 	tcp_exchange(fd, "b", "two");
 
 	/* A broken file keeps the running settings. */
-	g_file_set_contents(conf, "reply = three\nworkers = none\n", -1,
-	    &error);
-	g_assert_no_error(error);
-	server_signal(srv, SIGHUP);
+	reload_with(srv, conf, "reply = three\nworkers = none\n");
 	g_assert_true(server_wait_log(srv, "keeping the running settings",
 	    WAIT_MS));
 	g_assert_true(server_wait_log(srv, "sockd.conf:2: workers:",
@@ -54,13 +59,10 @@ test_sighup_changes_timeout(void)
 	char *dir = temp_dir();
 	char *conf = write_file(dir, "sockd.conf", "timeout = 60\n");
 	struct server *srv = server_start("-c", conf, NULL);
-	GError *error = NULL;
 	gint64 start;
 	int fd;
 
-	g_file_set_contents(conf, "timeout = 1\n", -1, &error);
-	g_assert_no_error(error);
-	server_signal(srv, SIGHUP);
+	reload_with(srv, conf, "timeout = 1\n");
 	g_assert_true(server_wait_log(srv, "reloaded ", WAIT_MS));
 	fd = server_connect(srv);
 	start = now_ms();
@@ -81,7 +83,6 @@ test_sighup_changes_max_per_ip(void)
 	char *dir = temp_dir();
 	char *conf = write_file(dir, "sockd.conf", "max-per-ip = 1\n");
 	struct server *srv = server_start("-c", conf, NULL);
-	GError *error = NULL;
 	int held, refused, admitted;
 	char *got;
 
@@ -92,9 +93,7 @@ test_sighup_changes_max_per_ip(void)
 	g_assert_cmpstr(got, ==, "busy\n");
 	g_free(got);
 	close(refused);
-	g_file_set_contents(conf, "max-per-ip = 2\n", -1, &error);
-	g_assert_no_error(error);
-	server_signal(srv, SIGHUP);
+	reload_with(srv, conf, "max-per-ip = 2\n");
 	g_assert_true(server_wait_log(srv, "reloaded ", WAIT_MS));
 	admitted = server_connect(srv);
 	tcp_exchange(admitted, "b", "ok");
