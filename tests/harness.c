@@ -39,7 +39,8 @@ harness_program(const char *env_name)
 	const char *path = g_getenv(env_name);
 
 	if (path == NULL)
-		g_error("%s is not set: run the tests with make check", env_name);
+		g_error("%s is not set: run the tests with make check",
+		    env_name);
 	return path;
 }
 
@@ -241,14 +242,12 @@ server_spawn(const char *const *args, const struct spawn_options *o)
 	g_assert_cmpint(pthread_create(&srv->reader, NULL, log_reader, srv),
 	    ==, 0);
 	if (o->wait_for != NULL)
-		g_assert_true(server_wait_log(srv, o->wait_for,
-		    WAIT_MS));
+		g_assert_true(server_wait_log(srv, o->wait_for, WAIT_MS));
 	if (o->wait_for != NULL && strcmp(o->wait_for, "listening on ") == 0) {
 		srv->port = listening_port(srv);
 		g_assert_cmpint(srv->port, >, 0);
 		/* Started means the pool runs and the pid file is written. */
-		g_assert_true(server_wait_log(srv, " started: ",
-		    WAIT_MS));
+		g_assert_true(server_wait_log(srv, " started: ", WAIT_MS));
 	}
 	return srv;
 }

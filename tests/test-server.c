@@ -17,6 +17,7 @@
 
 #include "harness.h"
 
+/* The tutorial's exchange: ok to each message, logged, and the close. */
 static void
 test_tutorial_exchange(void)
 {
@@ -32,6 +33,7 @@ test_tutorial_exchange(void)
 	server_stop(srv);
 }
 
+/* Line framing: each line of a read answered, its ending mirrored. */
 static void
 test_line_crlf_and_batched(void)
 {
@@ -48,6 +50,7 @@ test_line_crlf_and_batched(void)
 	server_stop(srv);
 }
 
+/* Line framing: a last line without its newline, then EOF, is answered. */
 static void
 test_line_last_line_at_eof(void)
 {
@@ -66,6 +69,7 @@ test_line_last_line_at_eof(void)
 	server_stop(srv);
 }
 
+/* --echo sends each message back, in either framing. */
 static void
 test_echo_raw_and_line(void)
 {
@@ -83,6 +87,7 @@ test_echo_raw_and_line(void)
 	server_stop(srv);
 }
 
+/* --reply sets the answer; a line's ending comes after it. */
 static void
 test_custom_reply(void)
 {
@@ -95,6 +100,7 @@ test_custom_reply(void)
 	server_stop(srv);
 }
 
+/* The get value line escapes the message and cuts it at --log-max. */
 static void
 test_log_escaping_and_truncation(void)
 {
@@ -111,6 +117,7 @@ test_log_escaping_and_truncation(void)
 	server_stop(srv);
 }
 
+/* A client silent for --timeout seconds is closed, and not before. */
 static void
 test_idle_timeout(void)
 {
@@ -128,6 +135,7 @@ test_idle_timeout(void)
 	server_stop(srv);
 }
 
+/* A client that never reads frees its worker after --timeout. */
 static void
 test_send_timeout(void)
 {
@@ -161,6 +169,7 @@ test_send_timeout(void)
 
 #define CLIENTS 60
 
+/* Sixty clients, four workers: the rest wait in the queue; all served. */
 static void
 test_sixty_clients_four_workers(void)
 {
@@ -187,6 +196,7 @@ test_sixty_clients_four_workers(void)
 	server_stop(srv);
 }
 
+/* With the queue full a client is told busy; the queued one is served. */
 static void
 test_busy_when_queue_full(void)
 {
@@ -250,6 +260,7 @@ test_max_per_ip(void)
 	server_stop(srv);
 }
 
+/* A line over --max-line gets an error and a close; others go on. */
 static void
 test_long_line_then_healthy_client(void)
 {
@@ -276,6 +287,7 @@ test_long_line_then_healthy_client(void)
 	server_stop(srv);
 }
 
+/* A client that resets costs nothing: the next one is served. */
 static void
 test_reset_client_harmless(void)
 {
@@ -294,6 +306,7 @@ test_reset_client_harmless(void)
 	server_stop(srv);
 }
 
+/* --listen ::1 serves IPv6 and logs the peer as [ADDR]:PORT. */
 static void
 test_ipv6_loopback(void)
 {
@@ -328,6 +341,7 @@ test_ipv6_loopback(void)
 	server_stop(srv);
 }
 
+/* At debug, each connection's way through the pool is logged. */
 static void
 test_debug_traces_the_pool(void)
 {
@@ -344,6 +358,7 @@ test_debug_traces_the_pool(void)
 	server_stop(srv);
 }
 
+/* SIGTERM closes idle connections at once and exits 0. */
 static void
 test_sigterm_with_idle_clients(void)
 {
@@ -371,6 +386,7 @@ test_sigterm_with_idle_clients(void)
 	server_free(srv);
 }
 
+/* SIGTERM: a queued client's message is still answered. */
 static void
 test_sigterm_answers_received_and_queued(void)
 {
@@ -430,6 +446,7 @@ test_sigterm_answers_last_line_at_eof(void)
 	server_free(srv);
 }
 
+/* SIGTERM: a send stuck on a client ends at --shutdown-timeout. */
 static void
 test_sigterm_with_client_not_reading(void)
 {
@@ -482,6 +499,7 @@ assert_usage_error(const char *named, const char *a, const char *b)
 	g_free(err);
 }
 
+/* A bad command line: exit 64 and one line naming what was wrong. */
 static void
 test_bad_options_exit_64(void)
 {
@@ -521,6 +539,7 @@ built_commit(void)
 	return commit;
 }
 
+/* --help prints the usage; -V the version and the commit built from. */
 static void
 test_help_and_version(void)
 {
@@ -539,6 +558,7 @@ test_help_and_version(void)
 	g_free(out);
 }
 
+/* A port in use, for clients or metrics: exit 69, naming the address. */
 static void
 test_port_in_use_exit_69(void)
 {
@@ -582,6 +602,7 @@ test_unknown_name_exit_69(void)
 	g_free(err);
 }
 
+/* Out of descriptors, sockd pauses accepting and recovers by itself. */
 static void
 test_out_of_descriptors_recovers(void)
 {
@@ -646,9 +667,12 @@ main(int argc, char **argv)
 	    test_sigterm_answers_received_and_queued);
 	g_test_add_func("/server/shutdown/client-not-reading",
 	    test_sigterm_with_client_not_reading);
-	g_test_add_func("/server/exit/bad-options-64", test_bad_options_exit_64);
-	g_test_add_func("/server/exit/help-and-version", test_help_and_version);
-	g_test_add_func("/server/exit/port-in-use-69", test_port_in_use_exit_69);
+	g_test_add_func("/server/exit/bad-options-64",
+	    test_bad_options_exit_64);
+	g_test_add_func("/server/exit/help-and-version",
+	    test_help_and_version);
+	g_test_add_func("/server/exit/port-in-use-69",
+	    test_port_in_use_exit_69);
 	g_test_add_func("/server/exit/unknown-name-69",
 	    test_unknown_name_exit_69);
 	return g_test_run();

@@ -34,6 +34,7 @@ run_bench(int port, char **out, ...)
 	return run_program(args, NULL, out, NULL, RUN_MS);
 }
 
+/* Every answer is counted and checked against --expect. */
 static void
 test_counts_answers(void)
 {
@@ -49,6 +50,7 @@ test_counts_answers(void)
 	server_stop(srv);
 }
 
+/* Answers without the expected prefix are mismatches: the run fails. */
 static void
 test_mismatch_fails(void)
 {
@@ -63,6 +65,7 @@ test_mismatch_fails(void)
 	server_stop(srv);
 }
 
+/* --connect-per-message: a connection a message; --json reports it. */
 static void
 test_connect_per_message_json(void)
 {
@@ -83,6 +86,7 @@ test_connect_per_message_json(void)
 	server_stop(srv);
 }
 
+/* A server that refuses connections fails the run. */
 static void
 test_refused_is_an_error(void)
 {

@@ -27,6 +27,7 @@ run_sockc(int port, const char *input, char **out, char **err,
 	return run_program(args, input, out, err, WAIT_MS);
 }
 
+/* In a pipe, each input line is sent and its answer printed. */
 static void
 test_pipe_raw(void)
 {
@@ -44,6 +45,7 @@ test_pipe_raw(void)
 	server_stop(srv);
 }
 
+/* Line framing in a pipe: an empty line is a message too. */
 static void
 test_pipe_line_echo(void)
 {
@@ -58,6 +60,7 @@ test_pipe_line_echo(void)
 	server_stop(srv);
 }
 
+/* A refused connection: exit 69 and one line naming the address. */
 static void
 test_refused(void)
 {
@@ -74,6 +77,7 @@ test_refused(void)
 	close(fd);
 }
 
+/* A busy server: exit 75 and one line saying so. */
 static void
 test_busy(void)
 {
@@ -99,6 +103,7 @@ test_busy(void)
 	server_stop(srv);
 }
 
+/* A bad option or port: exit 64, naming it. */
 static void
 test_bad_usage(void)
 {
@@ -132,6 +137,7 @@ pty_expect(int master, GString *seen, const char *needle)
 	return true;
 }
 
+/* On a terminal: the tutorial's prompt, the answers, an empty line ends. */
 static void
 test_terminal_session(void)
 {
