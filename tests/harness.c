@@ -6,11 +6,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <glib/gstdio.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -18,12 +21,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <stdio.h>
 #include <unistd.h>
 
 #include "harness.h"
-
-#define START_TIMEOUT_MS 10000
 
 /* Milliseconds on the monotonic clock. */
 gint64
@@ -39,7 +39,8 @@ harness_program(const char *env_name)
 	const char *path = g_getenv(env_name);
 
 	if (path == NULL)
-		g_error("%s is not set: run the tests with make check", env_name);
+		g_error("%s is not set: run the tests with make check",
+		    env_name);
 	return path;
 }
 
@@ -130,7 +131,11 @@ child_environment(const struct spawn_options *o)
 		return;
 	if (o->activated_fd >= 0) {
 		/* As systemd does: the socket at 3, LISTEN_PID our pid. */
-		if (dup2(o->activated_fd, 3) < 0)
+		if (o->activated_fd != 3 && dup2(o->activated_fd, 3) < 0)
+			_exit(127);
+		/* dup2 clears close-on-exec, but not on a socket already
+		 * at 3. */
+		if (fcntl(3, F_SETFD, 0) < 0)
 			_exit(127);
 		snprintf(text, sizeof text, "%d", (int)getpid());
 		setenv("LISTEN_PID", text, 1);
@@ -237,14 +242,12 @@ server_spawn(const char *const *args, const struct spawn_options *o)
 	g_assert_cmpint(pthread_create(&srv->reader, NULL, log_reader, srv),
 	    ==, 0);
 	if (o->wait_for != NULL)
-		g_assert_true(server_wait_log(srv, o->wait_for,
-		    START_TIMEOUT_MS));
+		g_assert_true(server_wait_log(srv, o->wait_for, WAIT_MS));
 	if (o->wait_for != NULL && strcmp(o->wait_for, "listening on ") == 0) {
 		srv->port = listening_port(srv);
 		g_assert_cmpint(srv->port, >, 0);
 		/* Started means the pool runs and the pid file is written. */
-		g_assert_true(server_wait_log(srv, " started: ",
-		    START_TIMEOUT_MS));
+		g_assert_true(server_wait_log(srv, " started: ", WAIT_MS));
 	}
 	return srv;
 }
@@ -262,24 +265,38 @@ server_startv(const char *const *args, int nofile_limit)
 	return server_spawn(args, &o);
 }
 
+/* The path of sockd and the arguments up to NULL; not NULL-ended yet. */
+static GPtrArray *
+sockd_args(const char *arg, va_list ap)
+{
+	GPtrArray *args = g_ptr_array_new();
+	const char *a;
+
+	g_ptr_array_add(args, (gpointer)harness_program("SOCKD"));
+	for (a = arg; a != NULL; a = va_arg(ap, const char *))
+		g_ptr_array_add(args, (gpointer)a);
+	return args;
+}
+
 /* Start sockd with NULL-terminated arguments plus --port 0. */
 struct server *
 server_start(const char *arg, ...)
 {
-	GPtrArray *args = g_ptr_array_new();
 	struct server *srv;
+	GPtrArray *args;
 	bool has_port = false;
 	const char *a;
 	va_list ap;
+	guint i;
 
-	g_ptr_array_add(args, (gpointer)harness_program("SOCKD"));
 	va_start(ap, arg);
-	for (a = arg; a != NULL; a = va_arg(ap, const char *)) {
+	args = sockd_args(arg, ap);
+	va_end(ap);
+	for (i = 1; i < args->len; i++) {
+		a = g_ptr_array_index(args, i);
 		if (strcmp(a, "--port") == 0 || strcmp(a, "-p") == 0)
 			has_port = true;
-		g_ptr_array_add(args, (gpointer)a);
 	}
-	va_end(ap);
 	if (!has_port) {
 		g_ptr_array_add(args, (gpointer)"--port");
 		g_ptr_array_add(args, (gpointer)"0");
@@ -288,6 +305,13 @@ server_start(const char *arg, ...)
 	srv = server_startv((const char *const *)args->pdata, 0);
 	g_ptr_array_free(args, TRUE);
 	return srv;
+}
+
+/* Connect to the server's port on 127.0.0.1, asserting success. */
+int
+server_connect(struct server *srv)
+{
+	return tcp_connect("127.0.0.1", srv->port);
 }
 
 /* Send a signal to the server. */
@@ -424,6 +448,87 @@ run_program(const char *const *args, const char *input, char **out,
 	return status;
 }
 
+/* Run sockd with NULL-terminated arguments to its end; see harness.h. */
+int
+run_sockd(char **err, const char *arg, ...)
+{
+	GPtrArray *args;
+	va_list ap;
+	int status;
+
+	va_start(ap, arg);
+	args = sockd_args(arg, ap);
+	va_end(ap);
+	g_ptr_array_add(args, NULL);
+	status = run_program((const char *const *)args->pdata, NULL, NULL,
+	    err, WAIT_MS);
+	g_ptr_array_free(args, TRUE);
+	return status;
+}
+
+/* Wait until fd is ready for events or the deadline passes. */
+bool
+fd_wait(int fd, short events, gint64 deadline)
+{
+	struct pollfd pfd = { .fd = fd, .events = events };
+	gint64 left;
+	int ready;
+
+	for (;;) {
+		left = deadline - now_ms();
+		if (left <= 0)
+			return false;
+		ready = poll(&pfd, 1, (int)MIN(left, INT_MAX));
+		if (ready > 0)
+			return true;
+		/* A signal, or a time out rounded short: look again. */
+		if (ready < 0 && errno != EINTR)
+			g_error("poll: %s", g_strerror(errno));
+	}
+}
+
+/* A fresh directory for one test's files; g_free the path. */
+char *
+temp_dir(void)
+{
+	GError *error = NULL;
+	char *dir = g_dir_make_tmp("sockd-test-XXXXXX", &error);
+
+	g_assert_no_error(error);
+	return dir;
+}
+
+/* Write text to dir/name; returns the path (g_free it). */
+char *
+write_file(const char *dir, const char *name, const char *text)
+{
+	char *path = g_build_filename(dir, name, NULL);
+	GError *error = NULL;
+
+	g_file_set_contents(path, text, -1, &error);
+	g_assert_no_error(error);
+	return path;
+}
+
+/* Remove a test directory and the files in it, and free its path. */
+void
+remove_dir(char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	const char *name;
+	char *path;
+
+	while (d != NULL && (name = g_dir_read_name(d)) != NULL) {
+		path = g_build_filename(dir, name, NULL);
+		g_unlink(path);
+		g_free(path);
+	}
+	if (d != NULL)
+		g_dir_close(d);
+	g_rmdir(dir);
+	g_free(dir);
+}
+
 /* Connect to host:port over TCP, asserting success. */
 int
 tcp_connect(const char *host, int port)
@@ -473,17 +578,12 @@ tcp_send_str(int fd, const char *text)
 char *
 tcp_recv(int fd, size_t want, int timeout_ms, size_t *len)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	gint64 deadline = now_ms() + timeout_ms;
 	char *buf = g_malloc0(want + 1);
 	size_t got = 0;
 	ssize_t n;
-	int left;
 
-	while (got < want) {
-		left = (int)(deadline - now_ms());
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
-			break;
+	while (got < want && fd_wait(fd, POLLIN, deadline)) {
 		n = recv(fd, buf + got, want - got, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -500,31 +600,37 @@ tcp_recv(int fd, size_t want, int timeout_ms, size_t *len)
 bool
 tcp_wait_closed(int fd, int timeout_ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	gint64 deadline = now_ms() + timeout_ms;
 	char buf[4096];
 	ssize_t n;
-	int left;
 
-	for (;;) {
-		left = (int)(deadline - now_ms());
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
-			return false;
+	while (fd_wait(fd, POLLIN, deadline)) {
 		n = recv(fd, buf, sizeof buf, 0);
 		if (n == 0 || (n < 0 && errno == ECONNRESET))
 			return true;
 	}
+	return false;
 }
 
-/* Bind an ephemeral 127.0.0.1 port; its number, the socket in *fd. */
-static int
-bind_loopback(int *fd)
+/* Hold a loopback port that refuses connections; see harness.h. */
+int
+tcp_reserve_port(int *fd, bool shared)
 {
 	struct sockaddr_in sin = { 0 };
 	socklen_t len = sizeof sin;
+	int on = 1;
 
-	*fd = socket(AF_INET, SOCK_STREAM, 0);
+	/* Close-on-exec: the programs a test runs must not hold its ports. */
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	g_assert_cmpint(*fd, >=, 0);
+	/*
+	 * A bound port is not handed to another bind(0) or connect(), and
+	 * a bind that names it fails, unless both sockets set SO_REUSEADDR
+	 * and neither listens yet.
+	 */
+	if (shared)
+		g_assert_cmpint(setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &on,
+		    sizeof on), ==, 0);
 	sin.sin_family = AF_INET;
 	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	g_assert_cmpint(bind(*fd, (struct sockaddr *)&sin, sizeof sin), ==, 0);
@@ -536,19 +642,9 @@ bind_loopback(int *fd)
 int
 tcp_listen_loopback(int *fd)
 {
-	int port = bind_loopback(fd);
+	int port = tcp_reserve_port(fd, false);
 
-	g_assert_cmpint(listen(*fd, 1), ==, 0);
-	return port;
-}
-
-/* A loopback port nothing listens on (bound, then released). */
-int
-unused_port(void)
-{
-	int fd, port = bind_loopback(&fd);
-
-	close(fd);
+	g_assert_cmpint(listen(*fd, 16), ==, 0);
 	return port;
 }
 
@@ -556,7 +652,7 @@ unused_port(void)
 bool
 wait_file_contains(const char *path, const char *needle)
 {
-	gint64 deadline = now_ms() + START_TIMEOUT_MS;
+	gint64 deadline = now_ms() + WAIT_MS;
 	char *text;
 	bool found;
 
@@ -579,7 +675,7 @@ tcp_exchange(int fd, const char *send_text, const char *answer)
 	char *got;
 
 	tcp_send_str(fd, send_text);
-	got = tcp_recv(fd, strlen(answer), START_TIMEOUT_MS, NULL);
+	got = tcp_recv(fd, strlen(answer), WAIT_MS, NULL);
 	g_assert_cmpstr(got, ==, answer);
 	g_free(got);
 }

@@ -7,9 +7,13 @@
 #define SOCKD_TEST_HARNESS_H
 
 #include <glib.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <sys/types.h>
+
+/* How long a test waits for any one event before it fails. */
+#define WAIT_MS 10000
 
 struct server {
 	pid_t pid;
@@ -60,6 +64,8 @@ bool server_wait_client_log(struct server *srv, int fd, const char *what,
 /* The port after the last ':' of the first log line holding prefix
  * ("metrics on "); 0 if there is none yet. */
 int server_log_port(struct server *srv, const char *prefix);
+/* Connect to the server's port on 127.0.0.1, asserting success. */
+int server_connect(struct server *srv);
 /* Send a signal to the server. */
 void server_signal(struct server *srv, int signo);
 /*
@@ -78,6 +84,24 @@ void server_free(struct server *srv);
  */
 int run_program(const char *const *args, const char *input, char **out,
     char **err, int timeout_ms);
+/*
+ * Run sockd with the NULL-terminated arguments to its end, stderr in *err
+ * (may be NULL); its exit status, -1 on time out.
+ */
+int run_sockd(char **err, const char *arg, ...) G_GNUC_NULL_TERMINATED;
+
+/*
+ * Wait until fd is ready for events (POLLIN, POLLOUT), retrying EINTR;
+ * false once deadline, a time on the now_ms() clock, has passed.
+ */
+bool fd_wait(int fd, short events, gint64 deadline);
+
+/* A fresh directory for one test's files; g_free the path. */
+char *temp_dir(void);
+/* Write text to dir/name; returns the path (g_free it). */
+char *write_file(const char *dir, const char *name, const char *text);
+/* Remove a test directory and the files in it, and free its path. */
+void remove_dir(char *dir);
 
 /* Connect to host:port over TCP, asserting success. */
 int tcp_connect(const char *host, int port);
@@ -96,8 +120,13 @@ void tcp_exchange(int fd, const char *send_text, const char *answer);
 bool tcp_wait_closed(int fd, int timeout_ms);
 /* Listen on an ephemeral 127.0.0.1 port; its number, the socket in *fd. */
 int tcp_listen_loopback(int *fd);
-/* A loopback port nothing listens on. */
-int unused_port(void);
+/*
+ * Bind an ephemeral 127.0.0.1 port and do not listen: its number, the
+ * socket in *fd.  Connections to it are refused, and while *fd is open no
+ * other socket can take the port, except, when shared, one that sets
+ * SO_REUSEADDR as well, as a program told to listen there does.
+ */
+int tcp_reserve_port(int *fd, bool shared);
 /* Milliseconds on the monotonic clock. */
 gint64 now_ms(void);
 

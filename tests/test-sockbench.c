@@ -8,10 +8,12 @@
 #include <signal.h>
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 
-#define WAIT_MS 60000
+/* A whole benchmark run, longer than any one event. */
+#define RUN_MS 60000
 
 /* Run sockbench against port with NULL-terminated arguments. */
 static int
@@ -29,9 +31,10 @@ run_bench(int port, char **out, ...)
 		n++;
 	va_end(ap);
 	args[n] = NULL;
-	return run_program(args, NULL, out, NULL, WAIT_MS);
+	return run_program(args, NULL, out, NULL, RUN_MS);
 }
 
+/* Every answer is counted and checked against --expect. */
 static void
 test_counts_answers(void)
 {
@@ -47,6 +50,7 @@ test_counts_answers(void)
 	server_stop(srv);
 }
 
+/* Answers without the expected prefix are mismatches: the run fails. */
 static void
 test_mismatch_fails(void)
 {
@@ -61,6 +65,7 @@ test_mismatch_fails(void)
 	server_stop(srv);
 }
 
+/* --connect-per-message: a connection a message; --json reports it. */
 static void
 test_connect_per_message_json(void)
 {
@@ -76,18 +81,21 @@ test_connect_per_message_json(void)
 	g_free(out);
 	/* Each message was its own connection. */
 	server_signal(srv, SIGUSR1);
-	g_assert_true(server_wait_log(srv, "counters: accepted=500 ", 10000));
+	g_assert_true(server_wait_log(srv, "counters: accepted=500 ",
+	    WAIT_MS));
 	server_stop(srv);
 }
 
+/* A server that refuses connections fails the run. */
 static void
 test_refused_is_an_error(void)
 {
+	int fd, port = tcp_reserve_port(&fd, false);
 	char *out;
 
-	g_assert_cmpint(run_bench(unused_port(), &out, "-n", "10", NULL), ==,
-	    1);
+	g_assert_cmpint(run_bench(port, &out, "-n", "10", NULL), ==, 1);
 	g_free(out);
+	close(fd);
 }
 
 int

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <glib.h>
-#include <poll.h>
 #include <pty.h>
 #include <signal.h>
 #include <string.h>
@@ -14,8 +13,6 @@
 #include <unistd.h>
 
 #include "harness.h"
-
-#define WAIT_MS 10000
 
 /* Run sockc against port with the given input and extra arguments. */
 static int
@@ -30,6 +27,7 @@ run_sockc(int port, const char *input, char **out, char **err,
 	return run_program(args, input, out, err, WAIT_MS);
 }
 
+/* In a pipe, each input line is sent and its answer printed. */
 static void
 test_pipe_raw(void)
 {
@@ -47,6 +45,7 @@ test_pipe_raw(void)
 	server_stop(srv);
 }
 
+/* Line framing in a pipe: an empty line is a message too. */
 static void
 test_pipe_line_echo(void)
 {
@@ -61,34 +60,37 @@ test_pipe_line_echo(void)
 	server_stop(srv);
 }
 
+/* A refused connection: exit 69 and one line naming the address. */
 static void
 test_refused(void)
 {
 	char *out, *err;
-	int status = run_sockc(unused_port(), "hello\n", &out, &err, NULL,
-	    NULL);
+	int fd, port = tcp_reserve_port(&fd, false);
 
-	g_assert_cmpint(status, ==, 69);
+	g_assert_cmpint(run_sockc(port, "hello\n", &out, &err, NULL, NULL), ==,
+	    69);
 	g_assert_true(g_str_has_prefix(err, "sockc: connect 127.0.0.1:"));
 	g_assert_nonnull(strstr(err, "Connection refused\n"));
 	g_assert_cmpstr(out, ==, "");
 	g_free(out);
 	g_free(err);
+	close(fd);
 }
 
+/* A busy server: exit 75 and one line saying so. */
 static void
 test_busy(void)
 {
 	struct server *srv = server_start("--workers", "1", "--queue", "1",
 	    "--log-level", "debug", NULL);
-	int held = tcp_connect("127.0.0.1", srv->port), queued;
+	int held = server_connect(srv), queued;
 	char *err, *got;
 
 	tcp_send_str(held, "x");
 	got = tcp_recv(held, 2, WAIT_MS, NULL);
 	g_assert_cmpstr(got, ==, "ok");
 	g_free(got);
-	queued = tcp_connect("127.0.0.1", srv->port);
+	queued = server_connect(srv);
 	g_assert_true(server_wait_client_log(srv, queued,
 	    ": queued at depth 1\n", WAIT_MS));
 	g_assert_cmpint(run_sockc(srv->port, "hello\n", NULL, &err, NULL,
@@ -101,6 +103,7 @@ test_busy(void)
 	server_stop(srv);
 }
 
+/* A bad option or port: exit 64, naming it. */
 static void
 test_bad_usage(void)
 {
@@ -119,15 +122,12 @@ test_bad_usage(void)
 static bool
 pty_expect(int master, GString *seen, const char *needle)
 {
-	struct pollfd pfd = { .fd = master, .events = POLLIN };
 	gint64 deadline = now_ms() + WAIT_MS;
 	char buf[512];
 	ssize_t n;
 
 	while (strstr(seen->str, needle) == NULL) {
-		int left = (int)(deadline - now_ms());
-
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
+		if (!fd_wait(master, POLLIN, deadline))
 			return false;
 		n = read(master, buf, sizeof buf);
 		if (n <= 0)
@@ -137,6 +137,7 @@ pty_expect(int master, GString *seen, const char *needle)
 	return true;
 }
 
+/* On a terminal: the tutorial's prompt, the answers, an empty line ends. */
 static void
 test_terminal_session(void)
 {

@@ -1,0 +1,157 @@
+/*
+ * test-counters.c - the counters of the real sockd: the line SIGUSR1
+ * logs, and the Prometheus endpoint of --metrics with its HTTP errors and
+ * its deadline for slow scrapers.
+ */
+#include "build-config.h"
+
+#include <glib.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* SIGUSR1 logs the counters of connections that have closed. */
+static void
+test_sigusr1_counters(void)
+{
+	struct server *srv = server_start(NULL);
+	int fd = server_connect(srv);
+
+	tcp_exchange(fd, "hello", "ok");
+	close(fd);
+	g_assert_true(server_wait_log(srv, "closed (peer closed)", WAIT_MS));
+	server_signal(srv, SIGUSR1);
+	g_assert_true(server_wait_log(srv, "counters: accepted=1 active=0 "
+	    "rejected=0 timeouts=0 messages=1 bytes=5 replies=1 errors=0",
+	    WAIT_MS));
+	server_stop(srv);
+}
+
+/* Counters include what connections still open have done. */
+static void
+test_sigusr1_counts_open_connections(void)
+{
+	struct server *srv = server_start("--framing", "line", NULL);
+	int fd = server_connect(srv);
+
+	tcp_exchange(fd, "one\ntwo\n", "ok\nok\n");
+	tcp_exchange(fd, "three\n", "ok\n");
+	server_signal(srv, SIGUSR1);
+	g_assert_true(server_wait_log(srv, "counters: accepted=1 active=1 "
+	    "rejected=0 timeouts=0 messages=3 bytes=14 replies=3 errors=0",
+	    WAIT_MS));
+	close(fd);
+	server_stop(srv);
+}
+
+/*
+ * One HTTP exchange with the metrics endpoint: assert that the answer
+ * starts with status, and return it whole (g_free it).
+ */
+static char *
+http_exchange(int port, const char *request, const char *status)
+{
+	int fd = tcp_connect("127.0.0.1", port);
+	char *got;
+
+	tcp_send_str(fd, request);
+	/* The server closes after its answer: read to the end. */
+	got = tcp_recv(fd, 65536, WAIT_MS, NULL);
+	close(fd);
+	g_assert_true(g_str_has_prefix(got, status));
+	return got;
+}
+
+/* The port of the metrics endpoint, from the server's log. */
+static int
+metrics_port(struct server *srv)
+{
+	int port;
+
+	g_assert_true(server_wait_log(srv, "metrics on 127.0.0.1:", WAIT_MS));
+	port = server_log_port(srv, "metrics on ");
+	g_assert_cmpint(port, >, 0);
+	return port;
+}
+
+/* GET /metrics serves the counters; other requests get an HTTP error. */
+static void
+test_metrics_endpoint(void)
+{
+	struct server *srv = server_start("--framing", "line",
+	    "--metrics", "127.0.0.1:0", NULL);
+	int fd = server_connect(srv), port = metrics_port(srv), idle;
+	char *got;
+
+	tcp_exchange(fd, "one\ntwo\n", "ok\nok\n");
+
+	got = http_exchange(port, "GET /metrics HTTP/1.1\r\n"
+	    "Host: localhost\r\n\r\n", "HTTP/1.1 200 OK\r\n");
+	g_assert_nonnull(strstr(got, "\r\nContent-Type: text/plain; "
+	    "version=0.0.4"));
+	g_assert_nonnull(strstr(got, "\nsockd_connections_accepted_total 1\n"));
+	g_assert_nonnull(strstr(got, "\nsockd_connections_active 1\n"));
+	g_assert_nonnull(strstr(got, "\nsockd_messages_received_total 2\n"));
+	g_assert_nonnull(strstr(got, "\nsockd_replies_sent_total 2\n"));
+	g_free(got);
+
+	g_free(http_exchange(port, "GET /other HTTP/1.0\r\n\r\n",
+	    "HTTP/1.1 404 "));
+	got = http_exchange(port, "DELETE /metrics HTTP/1.1\r\n\r\n",
+	    "HTTP/1.1 405 ");
+	g_assert_nonnull(strstr(got, "\r\nAllow: GET, HEAD\r\n"));
+	g_free(got);
+	g_free(http_exchange(port, "hello\r\n\r\n", "HTTP/1.1 400 "));
+
+	/* A scraper that sends nothing does not stop the next one. */
+	idle = tcp_connect("127.0.0.1", port);
+	g_free(http_exchange(port, "GET /metrics HTTP/1.1\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\n"));
+	close(idle);
+	/* The server still answers its clients, and stops cleanly. */
+	tcp_exchange(fd, "three\n", "ok\n");
+	close(fd);
+	server_stop(srv);
+}
+
+/* A scraper that trickles its request, a byte at a time, is cut off
+ * by the exchange's deadline instead of holding the endpoint. */
+static void
+test_metrics_trickle_cut_off(void)
+{
+	struct server *srv = server_start("--metrics", "127.0.0.1:0", NULL);
+	int fd = tcp_connect("127.0.0.1", metrics_port(srv));
+	gint64 start;
+	char c;
+
+	signal(SIGPIPE, SIG_IGN);
+	start = now_ms();
+	for (;;) {
+		/* Never finishes the head: "GET /metrics HTTP/1.1\r\nX-..." */
+		if (send(fd, "x", 1, MSG_NOSIGNAL) < 0)
+			break;
+		/* A byte every 200 ms, until the server hangs up. */
+		if (fd_wait(fd, POLLIN, now_ms() + 200) &&
+		    recv(fd, &c, 1, 0) <= 0)
+			break;
+		g_assert_cmpint(now_ms() - start, <, WAIT_MS);
+	}
+	close(fd);
+	server_stop(srv);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/service/sigusr1/counters", test_sigusr1_counters);
+	g_test_add_func("/service/sigusr1/counts-open-connections",
+	    test_sigusr1_counts_open_connections);
+	g_test_add_func("/service/metrics/endpoint", test_metrics_endpoint);
+	g_test_add_func("/service/metrics/trickle-cut-off",
+	    test_metrics_trickle_cut_off);
+	return g_test_run();
+}

@@ -1,0 +1,303 @@
+/*
+ * test-systemd.c - sockd under systemd, against the real binary: the
+ * notify protocol (path and abstract sockets, watchdog), socket activation
+ * by hand and by systemd-socket-activate, the journal's priority prefix,
+ * and systemd-analyze on the built units.
+ */
+#include "build-config.h"
+
+#include <glib.h>
+#include <signal.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* A datagram socket standing in for systemd's notify socket. */
+struct notify_listener {
+	int fd;
+	char path[108];
+	GString *got;
+};
+
+/* Bind n's socket: a file in dir, or a random abstract name. */
+static void
+notify_listen(struct notify_listener *n, const char *dir, bool abstract)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	socklen_t len;
+
+	n->got = g_string_new(NULL);
+	n->fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	g_assert_cmpint(n->fd, >=, 0);
+	if (abstract)
+		g_snprintf(n->path, sizeof n->path, "@sockd-test-%d-%d",
+		    (int)getpid(), g_random_int_range(0, 1 << 30));
+	else
+		g_snprintf(n->path, sizeof n->path, "%s/notify", dir);
+	memcpy(sun.sun_path, n->path, strlen(n->path));
+	if (abstract)
+		sun.sun_path[0] = '\0';
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
+	    strlen(n->path));
+	g_assert_cmpint(bind(n->fd, (struct sockaddr *)&sun, len), ==, 0);
+}
+
+/* Collect datagrams until one contains needle. */
+static bool
+notify_expect(struct notify_listener *n, const char *needle)
+{
+	gint64 deadline = now_ms() + WAIT_MS;
+	char buf[2048];
+	ssize_t len;
+
+	while (strstr(n->got->str, needle) == NULL) {
+		if (!fd_wait(n->fd, POLLIN, deadline)) {
+			g_test_message("notifications so far:\n%s",
+			    n->got->str);
+			return false;
+		}
+		len = recv(n->fd, buf, sizeof buf, 0);
+		g_assert_cmpint(len, >, 0);
+		g_string_append_len(n->got, buf, len);
+		g_string_append_c(n->got, '|');
+	}
+	return true;
+}
+
+/* READY, WATCHDOG, RELOADING and STOPPING each come in their turn. */
+static void
+run_notify_test(bool abstract)
+{
+	char *dir = temp_dir();
+	struct notify_listener n;
+	struct server *srv;
+	int status;
+
+	notify_listen(&n, dir, abstract);
+	g_setenv("NOTIFY_SOCKET", n.path, TRUE);
+	g_setenv("WATCHDOG_USEC", "400000", TRUE);
+	srv = server_start(NULL);
+	g_unsetenv("NOTIFY_SOCKET");
+	g_unsetenv("WATCHDOG_USEC");
+	g_assert_true(notify_expect(&n, "READY=1\nSTATUS=accepted=0"));
+	/* Watchdog at half of 400 ms: it keeps coming. */
+	g_assert_true(notify_expect(&n, "WATCHDOG=1|"));
+	server_signal(srv, SIGHUP);
+	g_assert_true(notify_expect(&n, "RELOADING=1\nMONOTONIC_USEC="));
+	server_signal(srv, SIGTERM);
+	g_assert_true(notify_expect(&n, "STOPPING=1"));
+	g_assert_true(notify_expect(&n, "EXTEND_TIMEOUT_USEC="));
+	status = server_wait_exit(srv, WAIT_MS);
+	g_assert_cmpint(status, ==, 0);
+	server_free(srv);
+	close(n.fd);
+	g_string_free(n.got, TRUE);
+	remove_dir(dir);
+}
+
+/* $NOTIFY_SOCKET naming a file. */
+static void
+test_notify_path_socket(void)
+{
+	run_notify_test(false);
+}
+
+/* $NOTIFY_SOCKET naming an abstract socket ("@name"). */
+static void
+test_notify_abstract_socket(void)
+{
+	run_notify_test(true);
+}
+
+/* A socket passed as systemd passes it replaces --listen. */
+static void
+test_socket_activation_by_hand(void)
+{
+	const char *args[] = { harness_program("SOCKD"), "--listen",
+	    "127.0.0.2", "--port", "1", NULL };
+	struct spawn_options o = { .activated_fd = -1,
+	    .wait_for = "listening on " };
+	struct server *srv;
+	int lfd, port, fd;
+	char *expect;
+
+	/* What systemd does: the socket at descriptor 3 and LISTEN_PID
+	 * set to the child's pid; the --listen given is not used. */
+	port = tcp_listen_loopback(&lfd);
+	o.activated_fd = lfd;
+	srv = server_spawn(args, &o);
+	expect = g_strdup_printf("listening on 127.0.0.1:%d (socket from "
+	    "systemd)", port);
+	g_assert_true(server_wait_log(srv, expect, WAIT_MS));
+	g_assert_cmpint(srv->port, ==, port);
+	close(lfd);
+	fd = tcp_connect("127.0.0.1", port);
+	tcp_exchange(fd, "activated", "ok");
+	close(fd);
+	server_stop(srv);
+	g_free(expect);
+}
+
+/* systemd-socket-activate starts sockd for its first client. */
+static void
+test_socket_activation_with_systemd_tool(void)
+{
+	char *tool = g_find_program_in_path("systemd-socket-activate");
+	char listen_arg[64];
+	const char *args[8];
+	struct spawn_options o = { .activated_fd = -1,
+	    .wait_for = "Listening on" };
+	struct server *srv;
+	int held, port, fd;
+
+	if (tool == NULL) {
+		g_test_skip("systemd-socket-activate is not installed");
+		return;
+	}
+	/* The tool takes no port 0: hold a port it can share, and nothing
+	 * else can take, until it listens there. */
+	port = tcp_reserve_port(&held, true);
+	g_snprintf(listen_arg, sizeof listen_arg, "--listen=127.0.0.1:%d",
+	    port);
+	args[0] = tool;
+	args[1] = listen_arg;
+	args[2] = harness_program("SOCKD");
+	args[3] = "--listen";
+	args[4] = "127.0.0.2";
+	args[5] = NULL;
+	/* The tool listens, and execs sockd in its own process when the
+	 * first client connects; that client is then served. */
+	srv = server_spawn(args, &o);
+	fd = tcp_connect("127.0.0.1", port);
+	tcp_exchange(fd, "first", "ok");
+	close(fd);
+	g_assert_true(server_wait_log(srv, "(socket from systemd)", WAIT_MS));
+	fd = tcp_connect("127.0.0.1", port);
+	tcp_exchange(fd, "again", "ok");
+	close(fd);
+	server_stop(srv);
+	close(held);
+	g_free(tool);
+}
+
+/* On the journal stream a line starts with <N>, not a level name. */
+static void
+test_journal_priority_prefix(void)
+{
+	const char *args[] = { harness_program("SOCKD"), "--port", "0", NULL };
+	struct spawn_options o = { .activated_fd = -1, .journal = true,
+	    .wait_for = "listening on " };
+	struct server *srv;
+
+	/* The harness's log pipe plays the journal stream. */
+	srv = server_spawn(args, &o);
+	g_assert_true(server_wait_log(srv, "<5>listening on 127.0.0.1:",
+	    WAIT_MS));
+	g_assert_cmpuint(server_log_count(srv, "notice:"), ==, 0);
+	server_stop(srv);
+}
+
+/* text with every match of the multi-line pattern replaced; g_free it. */
+static char *
+replace_all(const char *pattern, const char *text, const char *replacement)
+{
+	GRegex *re = g_regex_new(pattern, G_REGEX_MULTILINE, 0, NULL);
+	char *result = g_regex_replace(re, text, -1, 0, replacement, 0, NULL);
+
+	g_assert_nonnull(result);
+	g_regex_unref(re);
+	return result;
+}
+
+/* How many times the multi-line pattern matches text. */
+static unsigned
+count_matches(const char *pattern, const char *text)
+{
+	GRegex *re = g_regex_new(pattern, G_REGEX_MULTILINE, 0, NULL);
+	GMatchInfo *match;
+	unsigned n = 0;
+
+	for (g_regex_match(re, text, 0, &match); g_match_info_matches(match);
+	    g_match_info_next(match, NULL))
+		n++;
+	g_match_info_free(match);
+	g_regex_unref(re);
+	return n;
+}
+
+/* systemd-analyze verify finds nothing wrong in the built units. */
+static void
+test_units_verify(void)
+{
+	char *tool = g_find_program_in_path("systemd-analyze");
+	char **dirs = g_strsplit(g_getenv("SOCKD_UNITS"), ":", 2);
+	char *dir = temp_dir(), *in, *text, *service, *socket, *err, *out;
+	char *exec_sockd;
+	const char *args[6];
+	GError *error = NULL;
+	int status;
+
+	if (tool == NULL) {
+		g_test_skip("systemd-analyze is not installed");
+		g_strfreev(dirs);
+		remove_dir(dir);
+		return;
+	}
+	/* The built unit, pointed at the built binary: verify checks that
+	 * each command (ExecStart, ExecReload) exists. */
+	in = g_build_filename(dirs[0], "sockd.service", NULL);
+	g_assert_true(g_file_get_contents(in, &text, NULL, &error));
+	exec_sockd = g_strdup_printf("\\1%s ", harness_program("SOCKD"));
+	service = replace_all("^(Exec[A-Za-z]+=)\\S*/sockd ", text, exec_sockd);
+	g_assert_cmpuint(count_matches("^Exec[A-Za-z]+=/\\S*/src/sockd ",
+	    service), ==, 2);
+	g_free(text);
+	text = service;
+	service = write_file(dir, "sockd.service", text);
+	g_free(text);
+	g_free(exec_sockd);
+	g_free(in);
+	in = g_build_filename(dirs[1], "sockd.socket", NULL);
+	g_assert_true(g_file_get_contents(in, &text, NULL, &error));
+	socket = write_file(dir, "sockd.socket", text);
+	g_free(text);
+	g_free(in);
+	args[0] = tool;
+	args[1] = "verify";
+	args[2] = "--man=no";
+	args[3] = service;
+	args[4] = socket;
+	args[5] = NULL;
+	status = run_program(args, NULL, &out, &err, 60000);
+	if (status != 0)
+		g_test_message("systemd-analyze said:\n%s%s", out, err);
+	g_assert_cmpint(status, ==, 0);
+	g_free(out);
+	g_free(err);
+	g_free(service);
+	g_free(socket);
+	g_free(tool);
+	g_strfreev(dirs);
+	remove_dir(dir);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/service/notify/path-socket", test_notify_path_socket);
+	g_test_add_func("/service/notify/abstract-socket",
+	    test_notify_abstract_socket);
+	g_test_add_func("/service/activation/by-hand",
+	    test_socket_activation_by_hand);
+	g_test_add_func("/service/activation/systemd-socket-activate",
+	    test_socket_activation_with_systemd_tool);
+	g_test_add_func("/service/log/journal-priority-prefix",
+	    test_journal_priority_prefix);
+	g_test_add_func("/service/units/verify", test_units_verify);
+	return g_test_run();
+}
