@@ -148,7 +148,10 @@ log_write(const char *buf, size_t len)
 	}
 }
 
-/* Format and write one line: time, level, text and optional error string. */
+/*
+ * Format and write one line (time, level, text and optional error string)
+ * if its level is enabled; errno is left as it was, for the caller.
+ */
 static void
 log_vline(enum log_level level, int errnum, const char *fmt, va_list ap)
 {
@@ -156,8 +159,10 @@ log_vline(enum log_level level, int errnum, const char *fmt, va_list ap)
 	struct timeval tv;
 	struct tm tm;
 	size_t len, room = sizeof line - 1;	/* keep one byte for '\n' */
-	int n;
+	int saved_errno = errno, n;
 
+	if (!log_enabled(level))
+		return;
 	if (atomic_load(&log_to_syslog)) {
 		len = 0;	/* syslog adds time and name */
 	} else if (atomic_load(&log_to_journal)) {
@@ -183,47 +188,76 @@ log_vline(enum log_level level, int errnum, const char *fmt, va_list ap)
 	if (atomic_load(&log_to_syslog)) {
 		line[len] = '\0';
 		syslog(level_priorities[level], "%s", line);
-		return;
+	} else {
+		line[len++] = '\n';
+		log_write(line, len);
 	}
-	line[len++] = '\n';
-	log_write(line, len);
-}
-
-#define LOG_FUNCTION(name, level, with_errno)				\
-void									\
-name(const char *fmt, ...)						\
-{									\
-	int saved_errno = errno;					\
-	va_list ap;							\
-									\
-	if (!log_enabled(level))					\
-		return;							\
-	va_start(ap, fmt);						\
-	log_vline(level, (with_errno) ? saved_errno : 0, fmt, ap);	\
-	va_end(ap);							\
-	errno = saved_errno;						\
+	errno = saved_errno;
 }
 
 /* Log a warning with the error string of errno appended. */
-LOG_FUNCTION(log_warn, LOG_LEVEL_WARNING, 1)
+void
+log_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_LEVEL_WARNING, errno, fmt, ap);
+	va_end(ap);
+}
+
 /* Log a warning. */
-LOG_FUNCTION(log_warnx, LOG_LEVEL_WARNING, 0)
-/* Log a notice. */
-LOG_FUNCTION(log_notice, LOG_LEVEL_NOTICE, 0)
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_LEVEL_WARNING, 0, fmt, ap);
+	va_end(ap);
+}
+
+/* Log a notice: start, stop, reload, counters. */
+void
+log_notice(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_LEVEL_NOTICE, 0, fmt, ap);
+	va_end(ap);
+}
+
 /* Log a connection event. */
-LOG_FUNCTION(log_info, LOG_LEVEL_INFO, 0)
-/* Log a trace line. */
-LOG_FUNCTION(log_debug, LOG_LEVEL_DEBUG, 0)
+void
+log_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_LEVEL_INFO, 0, fmt, ap);
+	va_end(ap);
+}
+
+/* Log a trace line for developers. */
+void
+log_debug(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vline(LOG_LEVEL_DEBUG, 0, fmt, ap);
+	va_end(ap);
+}
 
 /* Log an error with the error string of errno, then exit with status. */
 void
 fatal(int status, const char *fmt, ...)
 {
-	int saved_errno = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vline(LOG_LEVEL_ERROR, saved_errno, fmt, ap);
+	log_vline(LOG_LEVEL_ERROR, errno, fmt, ap);
 	va_end(ap);
 	exit(status);
 }
