@@ -127,6 +127,7 @@ main(int argc, char **argv)
 	open_log(&settings);
 	start(&settings, &listener, &queue);
 	service_init(&settings, argc, argv);
+	log_started();
 	log_notice("sockd %s started: %u workers, queue %u, %s framing",
 	    version_text(), settings.workers, settings.queue,
 	    settings.framing == FRAMING_LINE ? "line" : "raw");
