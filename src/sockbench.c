@@ -14,7 +14,6 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "number.h"
 
 /* Histogram: values below 128 ns exact, then 128 steps per power of two,
@@ -77,20 +77,6 @@ static size_t msg_len;		/* one message with its line ending */
 static atomic_uint_fast64_t to_send;	/* messages left to start (-n) */
 static atomic_bool stopping;
 static uint64_t deadline_ns;
-
-/* Print one error line and exit. */
-static void __attribute__((noreturn, format(printf, 2, 3)))
-die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("sockbench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
 
 /* Nanoseconds on the monotonic clock. */
 static uint64_t
@@ -339,7 +325,7 @@ worker_main(void *arg)
 
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->epfd < 0)
-		die(EX_OSERR, "epoll_create1: %s", strerror(errno));
+		fatal(EX_OSERR, "epoll_create1");
 	for (i = 0; i < w->nconns; i++) {
 		w->conns[i].fd = -1;
 		if ((!opt.connect_per_message || claim(1) == 1) &&
@@ -395,7 +381,7 @@ number(const char *name, const char *text, uint64_t min, uint64_t max)
 	unsigned long long v;
 
 	if (number_parse(text, min, max, &v) < 0)
-		die(EX_USAGE, "%s: '%s' is not a number in %llu-%llu", name,
+		fatalx(EX_USAGE, "%s: '%s' is not a number in %llu-%llu", name,
 		    text, (unsigned long long)min, (unsigned long long)max);
 	return v;
 }
@@ -442,13 +428,14 @@ parse_args(int argc, char **argv)
 			    1, 256); break;
 		case 'j': opt.json = true; break;
 		case 'H': usage(stdout); exit(0);
-		case ':': die(EX_USAGE, "%s: needs a value", argv[optind - 1]);
-		default: die(EX_USAGE, "unknown option '%s' (try --help)",
+		case ':': fatalx(EX_USAGE, "%s: needs a value",
+			    argv[optind - 1]);
+		default: fatalx(EX_USAGE, "unknown option '%s' (try --help)",
 			    argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		die(EX_USAGE, "unexpected argument '%s'", argv[optind]);
+		fatalx(EX_USAGE, "unexpected argument '%s'", argv[optind]);
 	if (opt.messages == 0 && opt.seconds == 0)
 		opt.seconds = 5;
 	if (opt.connect_per_message)
@@ -501,17 +488,18 @@ main(int argc, char **argv)
 	double secs;
 	int rc;
 
+	log_set_program("sockbench");
 	parse_args(argc, argv);
 	signal(SIGPIPE, SIG_IGN);
 	rc = getaddrinfo(opt.host, opt.port, &hints, &target);
 	if (rc != 0)
-		die(EX_NOHOST, "resolve %s: %s", opt.host, gai_strerror(rc));
+		fatalx(EX_NOHOST, "resolve %s: %s", opt.host, gai_strerror(rc));
 	msg_len = strlen(opt.message) + 2;
 	send_block = malloc(msg_len * opt.depth);
 	conns = calloc(opt.conns, sizeof *conns);
 	workers = calloc(opt.threads, sizeof *workers);
 	if (send_block == NULL || conns == NULL || workers == NULL)
-		die(EX_OSERR, "out of memory");
+		fatalx(EX_OSERR, "out of memory");
 	for (i = 0; i < opt.depth; i++) {
 		memcpy(send_block + i * msg_len, opt.message, msg_len - 2);
 		memcpy(send_block + i * msg_len + msg_len - 2, "\r\n", 2);
@@ -519,7 +507,7 @@ main(int argc, char **argv)
 	for (i = 0; i < opt.conns; i++) {
 		conns[i].sent_ns = calloc(opt.depth, sizeof(uint64_t));
 		if (conns[i].sent_ns == NULL)
-			die(EX_OSERR, "out of memory");
+			fatalx(EX_OSERR, "out of memory");
 	}
 	atomic_store(&to_send, opt.messages);
 	start = now_ns();
@@ -532,7 +520,7 @@ main(int argc, char **argv)
 		j += k;
 		if (pthread_create(&workers[i].thread, NULL, worker_main,
 		    &workers[i]) != 0)
-			die(EX_OSERR, "pthread_create failed");
+			fatalx(EX_OSERR, "pthread_create failed");
 	}
 	next_progress = start + 1000000000u;
 	for (i = 0; i < opt.threads; i++) {
