@@ -74,11 +74,7 @@ connect_one(const struct addrinfo *ai, int64_t deadline)
 		goto fail;
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
-	do {
-		int64_t left = deadline - clock_now_ms();
-
-		rc = poll(&pfd, 1, left > 0 ? (int)left : 0);
-	} while (rc < 0 && errno == EINTR);
+	rc = net_poll_until(&pfd, 1, deadline);
 	if (rc == 0)
 		errno = ETIMEDOUT;
 	if (rc <= 0)
@@ -153,11 +149,7 @@ receive_some(struct client *c)
 	if (c->answer_len == ANSWER_MAX)
 		fatalx(EX_PROTOCOL, "answer longer than %d bytes", ANSWER_MAX);
 	for (;;) {
-		int64_t left = deadline - clock_now_ms();
-
-		rc = poll(&pfd, 1, left > 0 ? (int)left : 0);
-		if (rc < 0 && errno == EINTR)
-			continue;
+		rc = net_poll_until(&pfd, 1, deadline);
 		if (rc == 0)
 			fatalx(EX_TEMPFAIL, "%s:%s: no answer within %d s",
 			    c->host, c->port, c->timeout_ms / 1000);
