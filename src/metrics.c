@@ -99,7 +99,8 @@ metrics_render(const struct stats_snapshot *snap, char *out, size_t outsz)
 		{ "replies_sent_total", "counter",
 		    "Messages answered.", snap->replies },
 		{ "errors_total", "counter",
-		    "Connections ended by a failed system call.", snap->errors },
+		    "Connections ended by a failed system call.",
+		    snap->errors },
 	};
 	size_t i, len = 0;
 

@@ -57,8 +57,8 @@ net_parse_listen(const char *spec, unsigned default_port,
 	if (spec[0] == '[') {
 		close = strchr(spec, ']');
 		if (close == NULL || (close[1] != '\0' && close[1] != ':')) {
-			snprintf(err, errsz, "'%s': expected [ADDR] or [ADDR]:PORT",
-			    spec);
+			snprintf(err, errsz,
+			    "'%s': expected [ADDR] or [ADDR]:PORT", spec);
 			return -1;
 		}
 		if (close[1] == ':')

@@ -387,6 +387,7 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* Print how to use sockbench to out. */
 static void
 usage(FILE *out)
 {
@@ -422,6 +423,7 @@ number(const char *name, const char *text, uint64_t min, uint64_t max)
 	return v;
 }
 
+/* Parse the command line into opt. */
 static void
 parse_args(int argc, char **argv)
 {

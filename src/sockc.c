@@ -38,6 +38,7 @@ struct client {
 	size_t answer_end;	/* the current answer is answer[0..end) */
 };
 
+/* Print how to use sockc to out. */
 static void
 usage(FILE *out)
 {
@@ -301,6 +302,7 @@ parse_args(struct client *c, int argc, char **argv)
 		    argv[optind]);
 }
 
+/* Connect, then send each input line and print its answer. */
 int
 main(int argc, char **argv)
 {
