@@ -1,6 +1,7 @@
 /*
  * log.h - the one place sockd writes log lines and fatal errors.
  * Every line goes out in one write(2), so threads never interleave.
+ * sockc and sockbench use fatalx() for their "PROGRAM: message" errors.
  */
 #ifndef SOCKD_LOG_H
 #define SOCKD_LOG_H
@@ -27,6 +28,14 @@ log_enabled(enum log_level level)
 	    memory_order_relaxed);
 }
 
+/* Name the program in startup errors ("sockc: ..."); before any thread. */
+void log_set_program(const char *name);
+/*
+ * End startup.  Before, fatal() and fatalx() write "PROGRAM: message" to
+ * stderr (and an error line to a log file or syslog if the log goes
+ * there); after, they write an error line to the log like the others.
+ */
+void log_started(void);
 /* Parse a level name; -1 if it is not one. */
 int log_level_parse(const char *name);
 /* The name of a level. */

@@ -45,10 +45,8 @@ load_settings(int argc, char **argv)
 	struct settings *s = malloc(sizeof *s);
 	char err[CONFIG_ERR_MAX];
 
-	if (s == NULL) {
-		fprintf(stderr, "sockd: settings: out of memory\n");
-		exit(EX_OSERR);
-	}
+	if (s == NULL)
+		fatalx(EX_OSERR, "settings: out of memory");
 	switch (config_load(s, argc, argv, err, sizeof err)) {
 	case CONFIG_OK:
 		if (!s->check_only)
@@ -62,11 +60,9 @@ load_settings(int argc, char **argv)
 		printf("sockd %s\n", version_text());
 		exit(fflush(stdout) == 0 ? 0 : EX_IOERR);
 	case CONFIG_ERROR:
-		fprintf(stderr, "sockd: %s\n", err);
-		exit(EX_USAGE);
+		fatalx(EX_USAGE, "%s", err);
 	case CONFIG_FILE_ERROR:
-		fprintf(stderr, "sockd: %s\n", err);
-		exit(EX_CONFIG);
+		fatalx(EX_CONFIG, "%s", err);
 	}
 	return s;
 }
@@ -178,6 +174,7 @@ main(int argc, char **argv)
 	/* Published: live.c owns the settings, and frees them after the
 	 * first reload; main reads them until then. */
 	start_serving(settings, &queue, &perip);
+	log_started();
 	log_notice("sockd %s started: %u workers, queue %u, %s framing",
 	    version_text(), settings->workers, settings->queue,
 	    settings->framing == FRAMING_LINE ? "line" : "raw");

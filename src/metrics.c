@@ -99,7 +99,8 @@ metrics_render(const struct stats_snapshot *snap, char *out, size_t outsz)
 		{ "replies_sent_total", "counter",
 		    "Messages answered.", snap->replies },
 		{ "errors_total", "counter",
-		    "Connections ended by a failed system call.", snap->errors },
+		    "Connections ended by a failed system call.",
+		    snap->errors },
 	};
 	size_t i, len = 0;
 
@@ -147,18 +148,12 @@ wait_scraper(int fd, short events, int64_t deadline)
 		{ .fd = fd, .events = events },
 		{ .fd = stop_pipe[0], .events = POLLIN },
 	};
-	int64_t left;
-	int rc;
 
-	for (;;) {
-		left = deadline - clock_now_ms();
-		if (left <= 0)
-			return false;
-		rc = poll(pfd, 2, (int)left);
-		if (rc < 0 && errno == EINTR)
-			continue;
-		return rc > 0 && pfd[1].revents == 0 && pfd[0].revents != 0;
-	}
+	/* Past the deadline the exchange is over, even with bytes waiting. */
+	if (clock_now_ms() >= deadline)
+		return false;
+	return net_poll_until(pfd, 2, deadline) > 0 && pfd[1].revents == 0 &&
+	    pfd[0].revents != 0;
 }
 
 /* True once buf holds a whole request head (ends in a blank line). */
@@ -251,9 +246,7 @@ metrics_main(void *arg)
 
 	(void)arg;
 	for (;;) {
-		if (poll(pfd, 2, -1) < 0) {
-			if (errno == EINTR)
-				continue;
+		if (net_poll_until(pfd, 2, -1) < 0) {
 			log_warn("metrics: poll");
 			return NULL;
 		}

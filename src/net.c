@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -56,8 +57,8 @@ net_parse_listen(const char *spec, unsigned default_port,
 	if (spec[0] == '[') {
 		close = strchr(spec, ']');
 		if (close == NULL || (close[1] != '\0' && close[1] != ':')) {
-			snprintf(err, errsz, "'%s': expected [ADDR] or [ADDR]:PORT",
-			    spec);
+			snprintf(err, errsz,
+			    "'%s': expected [ADDR] or [ADDR]:PORT", spec);
 			return -1;
 		}
 		if (close[1] == ':')
@@ -200,27 +201,30 @@ net_listen(const struct listen_addr *addr, int backlog, bool reuseport,
 	return 0;
 }
 
-/* Wait until fd is ready for events; 1 ready, 0 timed out, -1 error. */
-static int
-wait_fd(int fd, short events, int64_t deadline_ms)
+/* Poll until a monotonic deadline, retrying after signals; see net.h. */
+int
+net_poll_until(struct pollfd *pfds, nfds_t n, int64_t deadline_ms)
 {
-	struct pollfd pfd = { .fd = fd, .events = events };
 	int64_t left;
 	int rc;
 
 	for (;;) {
 		left = deadline_ms < 0 ? -1 : deadline_ms - clock_now_ms();
 		if (deadline_ms >= 0 && left < 0)
-			left = 0;
-		rc = poll(&pfd, 1, (int)(left > 1 << 30 ? 1 << 30 : left));
-		if (rc >= 0)
-			return rc;
-		if (errno != EINTR)
-			return -1;
+			left = 0;	/* past it: look once, do not wait */
+		/* poll takes an int: a deadline further off is waited for
+		 * in pieces. */
+		rc = poll(pfds, n, left > INT_MAX ? INT_MAX : (int)left);
+		if ((rc < 0 && errno == EINTR) || (rc == 0 && left > INT_MAX))
+			continue;
+		return rc;
 	}
 }
 
-/* Wait until fd is writable or wake_fd readable; 2 woken, else as wait_fd. */
+/*
+ * Wait until fd is writable or wake_fd (-1: none, which poll skips)
+ * readable: 1 writable, 2 woken, 0 timed out, -1 error.
+ */
 static int
 wait_writable(int fd, int wake_fd, int64_t deadline_ms)
 {
@@ -228,22 +232,12 @@ wait_writable(int fd, int wake_fd, int64_t deadline_ms)
 		{ .fd = fd, .events = POLLOUT },
 		{ .fd = wake_fd, .events = POLLIN },
 	};
-	int64_t left;
 	int rc;
 
-	if (wake_fd < 0)
-		return wait_fd(fd, POLLOUT, deadline_ms);
-	for (;;) {
-		left = deadline_ms < 0 ? -1 : deadline_ms - clock_now_ms();
-		if (deadline_ms >= 0 && left < 0)
-			left = 0;
-		rc = poll(pfd, 2, (int)(left > 1 << 30 ? 1 << 30 : left));
-		if (rc < 0 && errno == EINTR)
-			continue;
-		if (rc <= 0)
-			return rc;
-		return pfd[0].revents != 0 ? 1 : 2;
-	}
+	rc = net_poll_until(pfd, 2, deadline_ms);
+	if (rc <= 0)
+		return rc;
+	return pfd[0].revents != 0 ? 1 : 2;
 }
 
 /* Send all of buf within timeout_ms (0: wait forever) without SIGPIPE. */
@@ -293,6 +287,7 @@ net_send_all(int fd, const char *buf, size_t len, int timeout_ms,
 void
 net_close_lingering(int fd, int linger_ms)
 {
+	struct pollfd pfd = { .fd = fd, .events = POLLIN };
 	char discard[4096];
 	int64_t deadline = clock_now_ms() + linger_ms;
 	ssize_t n;
@@ -308,7 +303,8 @@ net_close_lingering(int fd, int linger_ms)
 				continue;
 			if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK))
 				break;
-			if (linger_ms <= 0 || wait_fd(fd, POLLIN, deadline) <= 0)
+			if (linger_ms <= 0 ||
+			    net_poll_until(&pfd, 1, deadline) <= 0)
 				break;
 		}
 	}

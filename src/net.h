@@ -6,8 +6,10 @@
 #ifndef SOCKD_NET_H
 #define SOCKD_NET_H
 
+#include <poll.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/socket.h>
 
 #define NET_HOST_MAX 256
@@ -39,6 +41,14 @@ void net_format_addr(const struct sockaddr *sa, socklen_t len, char *out,
  */
 int net_listen(const struct listen_addr *addr, int backlog, bool reuseport,
     int *fds, size_t max, size_t *nfds, char *err, size_t errsz);
+
+/*
+ * poll(2) until deadline_ms on the monotonic clock (clock_now_ms(); -1:
+ * no deadline), retrying after signals with the time then left; once the
+ * deadline has passed, poll looks once without waiting.  Returns what
+ * poll returns: the number of ready fds, 0 at the deadline, -1 with errno.
+ */
+int net_poll_until(struct pollfd *pfds, nfds_t n, int64_t deadline_ms);
 
 /*
  * Send all of buf within timeout_ms (0: no limit) without SIGPIPE; -1

@@ -56,48 +56,77 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* Make running_done wait on the monotonic clock; 0 or an error number. */
+static int
+running_done_init(void)
+{
+	pthread_condattr_t cattr;
+	int rc;
+
+	if ((rc = pthread_condattr_init(&cattr)) != 0)
+		return rc;
+	/* The drain's deadline must not move when the wall clock does. */
+	if ((rc = pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC)) == 0)
+		rc = pthread_cond_init(&running_done, &cattr);
+	pthread_condattr_destroy(&cattr);
+	return rc;
+}
+
+/* Attributes for a worker thread: a small stack; 0 or an error number. */
+static int
+worker_attr_init(pthread_attr_t *attr)
+{
+	int rc;
+
+	if ((rc = pthread_attr_init(attr)) != 0)
+		return rc;
+	if ((rc = pthread_attr_setstacksize(attr, WORKER_STACK_SIZE)) != 0)
+		pthread_attr_destroy(attr);
+	return rc;
+}
+
+/* Start worker nstarted; 0 or pthread_create's error number. */
+static int
+worker_start(struct queue *q, const pthread_attr_t *attr)
+{
+	struct worker *w = &workers[nstarted];
+	int rc;
+
+	w->id = nstarted;
+	w->queue = q;
+	framer_init(&w->framer);
+	pthread_mutex_lock(&running_lock);
+	nrunning++;
+	pthread_mutex_unlock(&running_lock);
+	rc = pthread_create(&w->thread, attr, worker_main, w);
+	if (rc != 0) {
+		pthread_mutex_lock(&running_lock);
+		nrunning--;
+		pthread_mutex_unlock(&running_lock);
+	}
+	return rc;
+}
+
 /* Start the workers; -1 with errno set if any could not start. */
 int
 pool_start(struct queue *q, unsigned nworkers)
 {
 	pthread_attr_t attr;
-	pthread_condattr_t cattr;
 	int rc;
 
 	workers = calloc(nworkers, sizeof *workers);
 	if (workers == NULL)
 		return -1;
-	/* The drain's deadline must not move when the wall clock does. */
-	if ((rc = pthread_condattr_init(&cattr)) != 0 ||
-	    (rc = pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC)) != 0 ||
-	    (rc = pthread_cond_init(&running_done, &cattr)) != 0) {
-		errno = rc;
-		return -1;
-	}
-	pthread_condattr_destroy(&cattr);
-	if ((rc = pthread_attr_init(&attr)) != 0 ||
-	    (rc = pthread_attr_setstacksize(&attr, WORKER_STACK_SIZE)) != 0) {
-		errno = rc;
-		return -1;
+	if ((rc = running_done_init()) != 0)
+		goto fail;
+	if ((rc = worker_attr_init(&attr)) != 0) {
+		pthread_cond_destroy(&running_done);
+		goto fail;
 	}
 	/* Threads inherit signals_init()'s mask: no signal reaches them. */
-	for (nstarted = 0; nstarted < nworkers; nstarted++) {
-		struct worker *w = &workers[nstarted];
-
-		w->id = nstarted;
-		w->queue = q;
-		framer_init(&w->framer);
-		pthread_mutex_lock(&running_lock);
-		nrunning++;
-		pthread_mutex_unlock(&running_lock);
-		rc = pthread_create(&w->thread, &attr, worker_main, w);
-		if (rc != 0) {
-			pthread_mutex_lock(&running_lock);
-			nrunning--;
-			pthread_mutex_unlock(&running_lock);
+	for (nstarted = 0; nstarted < nworkers; nstarted++)
+		if ((rc = worker_start(q, &attr)) != 0)
 			break;
-		}
-	}
 	pthread_attr_destroy(&attr);
 	if (rc != 0) {
 		/* Let the started ones exit before reporting. */
@@ -107,6 +136,12 @@ pool_start(struct queue *q, unsigned nworkers)
 		return -1;
 	}
 	return 0;
+
+fail:
+	free(workers);
+	workers = NULL;
+	errno = rc;
+	return -1;
 }
 
 /* Wait up to timeout_ms for every worker to finish; true if they did. */

@@ -14,7 +14,6 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -27,6 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "number.h"
 
 /* Histogram: values below 128 ns exact, then 128 steps per power of two,
@@ -67,6 +67,13 @@ struct worker {
 	uint64_t errors, mismatches;
 };
 
+/* What the run measured, added up over the threads. */
+struct result {
+	uint64_t hist[HIST_BUCKETS];
+	uint64_t answers, errors, mismatches, max_ns;
+	double seconds;
+};
+
 static struct options opt = {
 	.host = "127.0.0.1", .port = "8001", .conns = 1, .depth = 1,
 	.threads = 1, .seconds = 0, .message = "PING", .expect = NULL,
@@ -77,20 +84,6 @@ static size_t msg_len;		/* one message with its line ending */
 static atomic_uint_fast64_t to_send;	/* messages left to start (-n) */
 static atomic_bool stopping;
 static uint64_t deadline_ns;
-
-/* Print one error line and exit. */
-static void __attribute__((noreturn, format(printf, 2, 3)))
-die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("sockbench: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
 
 /* Nanoseconds on the monotonic clock. */
 static uint64_t
@@ -257,63 +250,92 @@ scan_answers(struct worker *w, struct conn *c, const char *buf, size_t n)
 	return answers;
 }
 
-/* Handle one readiness event on a connection. */
+/* Send more messages, or close when none are left to send or wait for. */
 static void
-on_event(struct worker *w, struct conn *c, uint32_t events)
+send_more(struct worker *w, struct conn *c, unsigned more)
 {
-	char buf[65536];
-	unsigned answers = 0, more;
-	ssize_t n;
+	if (more > 0 && send_messages(c, more) < 0)
+		close_conn(w, c, true);
+	else if (more == 0 && c->inflight == 0)
+		close_conn(w, c, false);	/* nothing left to ask */
+}
+
+/* A connect finished: send the first messages, or count the failure. */
+static void
+on_connected(struct worker *w, struct conn *c)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+	socklen_t len = sizeof(int);
 	int err = 0;
-	socklen_t len = sizeof err;
 
-	if (c->connecting && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
-		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
-
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
-		    err != 0) {
-			close_conn(w, c, true);
-			return;
-		}
-		c->connecting = false;
-		epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
-		more = claim(opt.connect_per_message ? 0 : opt.depth);
-		if (opt.connect_per_message)
-			more = 1;	/* claimed when opened */
-		if (more > 0 && send_messages(c, more) < 0)
-			close_conn(w, c, true);
-		else if (more == 0)
-			close_conn(w, c, false);
+	if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0 ||
+	    err != 0) {
+		close_conn(w, c, true);
 		return;
 	}
+	c->connecting = false;
+	epoll_ctl(w->epfd, EPOLL_CTL_MOD, c->fd, &ev);
+	/* Per message, its one message was claimed when it was opened. */
+	send_more(w, c, opt.connect_per_message ? 1 : claim(opt.depth));
+}
+
+/*
+ * Read all that has arrived and count the answers in it; *ended is set
+ * when the server closed or the read failed (the connection is closed).
+ */
+static unsigned
+receive_answers(struct worker *w, struct conn *c, bool *ended)
+{
+	char buf[65536];
+	unsigned answers = 0;
+	ssize_t n;
+
+	*ended = false;
 	for (;;) {
 		n = recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
 		if (n > 0) {
 			answers += scan_answers(w, c, buf, (size_t)n);
 			if ((size_t)n < sizeof buf)
-				break;
+				return answers;
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			break;
+			return answers;
 		close_conn(w, c, c->inflight > 0 || n < 0);
-		atomic_fetch_add_explicit(&w->answers, answers,
-		    memory_order_relaxed);
-		return;
+		*ended = true;
+		return answers;
 	}
+}
+
+/* Answers arrived: count them and send as many new messages. */
+static void
+on_readable(struct worker *w, struct conn *c)
+{
+	unsigned answers;
+	bool ended;
+
+	answers = receive_answers(w, c, &ended);
 	atomic_fetch_add_explicit(&w->answers, answers, memory_order_relaxed);
+	if (ended)
+		return;
 	if (opt.connect_per_message) {
 		if (c->inflight == 0 && answers > 0)
 			close_conn(w, c, false);
 		return;
 	}
-	more = claim(answers);
-	if (more > 0 && send_messages(c, more) < 0)
-		close_conn(w, c, true);
-	else if (more == 0 && c->inflight == 0)
-		close_conn(w, c, false);	/* nothing left to ask */
+	send_more(w, c, claim(answers));
+}
+
+/* Handle one readiness event on a connection. */
+static void
+on_event(struct worker *w, struct conn *c, uint32_t events)
+{
+	if (c->connecting && (events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		on_connected(w, c);
+	else
+		on_readable(w, c);
 }
 
 /* True when nothing is left in flight or to be sent. */
@@ -339,7 +361,7 @@ worker_main(void *arg)
 
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (w->epfd < 0)
-		die(EX_OSERR, "epoll_create1: %s", strerror(errno));
+		fatal(EX_OSERR, "epoll_create1");
 	for (i = 0; i < w->nconns; i++) {
 		w->conns[i].fd = -1;
 		if ((!opt.connect_per_message || claim(1) == 1) &&
@@ -365,6 +387,7 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* Print how to use sockbench to out. */
 static void
 usage(FILE *out)
 {
@@ -395,11 +418,12 @@ number(const char *name, const char *text, uint64_t min, uint64_t max)
 	unsigned long long v;
 
 	if (number_parse(text, min, max, &v) < 0)
-		die(EX_USAGE, "%s: '%s' is not a number in %llu-%llu", name,
+		fatalx(EX_USAGE, "%s: '%s' is not a number in %llu-%llu", name,
 		    text, (unsigned long long)min, (unsigned long long)max);
 	return v;
 }
 
+/* Parse the command line into opt. */
 static void
 parse_args(int argc, char **argv)
 {
@@ -442,13 +466,14 @@ parse_args(int argc, char **argv)
 			    1, 256); break;
 		case 'j': opt.json = true; break;
 		case 'H': usage(stdout); exit(0);
-		case ':': die(EX_USAGE, "%s: needs a value", argv[optind - 1]);
-		default: die(EX_USAGE, "unknown option '%s' (try --help)",
+		case ':': fatalx(EX_USAGE, "%s: needs a value",
+			    argv[optind - 1]);
+		default: fatalx(EX_USAGE, "unknown option '%s' (try --help)",
 			    argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		die(EX_USAGE, "unexpected argument '%s'", argv[optind]);
+		fatalx(EX_USAGE, "unexpected argument '%s'", argv[optind]);
 	if (opt.messages == 0 && opt.seconds == 0)
 		opt.seconds = 5;
 	if (opt.connect_per_message)
@@ -488,43 +513,66 @@ progress(struct worker *workers, double elapsed, uint64_t *last)
 	*last = total;
 }
 
-int
-main(int argc, char **argv)
+/* Resolve the server and build the block of messages a send takes. */
+static void
+prepare_target(void)
 {
-	static uint64_t hist[HIST_BUCKETS];
-	struct worker *workers;
 	struct addrinfo hints = { .ai_socktype = SOCK_STREAM };
-	uint64_t start, end, total = 0, errors = 0, mismatches = 0, max = 0;
-	uint64_t last = 0, next_progress;
-	struct conn *conns;
-	unsigned i, j, k;
-	double secs;
+	unsigned i;
 	int rc;
 
-	parse_args(argc, argv);
-	signal(SIGPIPE, SIG_IGN);
 	rc = getaddrinfo(opt.host, opt.port, &hints, &target);
 	if (rc != 0)
-		die(EX_NOHOST, "resolve %s: %s", opt.host, gai_strerror(rc));
+		fatalx(EX_NOHOST, "resolve %s: %s", opt.host, gai_strerror(rc));
 	msg_len = strlen(opt.message) + 2;
 	send_block = malloc(msg_len * opt.depth);
-	conns = calloc(opt.conns, sizeof *conns);
-	workers = calloc(opt.threads, sizeof *workers);
-	if (send_block == NULL || conns == NULL || workers == NULL)
-		die(EX_OSERR, "out of memory");
+	if (send_block == NULL)
+		fatalx(EX_OSERR, "out of memory");
 	for (i = 0; i < opt.depth; i++) {
 		memcpy(send_block + i * msg_len, opt.message, msg_len - 2);
 		memcpy(send_block + i * msg_len + msg_len - 2, "\r\n", 2);
 	}
+}
+
+/* The connections, each with its ring of send times. */
+static struct conn *
+conns_new(void)
+{
+	struct conn *conns;
+	unsigned i;
+
+	conns = calloc(opt.conns, sizeof *conns);
+	if (conns == NULL)
+		fatalx(EX_OSERR, "out of memory");
 	for (i = 0; i < opt.conns; i++) {
 		conns[i].sent_ns = calloc(opt.depth, sizeof(uint64_t));
 		if (conns[i].sent_ns == NULL)
-			die(EX_OSERR, "out of memory");
+			fatalx(EX_OSERR, "out of memory");
 	}
-	atomic_store(&to_send, opt.messages);
-	start = now_ns();
-	if (opt.seconds > 0)
-		deadline_ns = start + (uint64_t)(opt.seconds * 1e9);
+	return conns;
+}
+
+/* Free the connections. */
+static void
+conns_free(struct conn *conns)
+{
+	unsigned i;
+
+	for (i = 0; i < opt.conns; i++)
+		free(conns[i].sent_ns);
+	free(conns);
+}
+
+/* Share the connections out among the threads and start them. */
+static struct worker *
+workers_start(struct conn *conns)
+{
+	struct worker *workers;
+	unsigned i, j, k;
+
+	workers = calloc(opt.threads, sizeof *workers);
+	if (workers == NULL)
+		fatalx(EX_OSERR, "out of memory");
 	for (i = 0, j = 0; i < opt.threads; i++) {
 		k = opt.conns / opt.threads + (i < opt.conns % opt.threads);
 		workers[i].conns = conns + j;
@@ -532,9 +580,18 @@ main(int argc, char **argv)
 		j += k;
 		if (pthread_create(&workers[i].thread, NULL, worker_main,
 		    &workers[i]) != 0)
-			die(EX_OSERR, "pthread_create failed");
+			fatalx(EX_OSERR, "pthread_create failed");
 	}
-	next_progress = start + 1000000000u;
+	return workers;
+}
+
+/* Wait for the threads, with progress once a second on long runs. */
+static void
+workers_wait(struct worker *workers, uint64_t start)
+{
+	uint64_t last = 0, next_progress = start + 1000000000u;
+	unsigned i;
+
 	for (i = 0; i < opt.threads; i++) {
 		/* Progress for runs longer than two seconds. */
 		while (opt.seconds > 2 && pthread_tryjoin_np(workers[i].thread,
@@ -549,17 +606,34 @@ main(int argc, char **argv)
 		if (opt.seconds <= 2)
 			pthread_join(workers[i].thread, NULL);
 	}
-	end = now_ns();
+}
+
+/* Add up what the threads counted. */
+static void
+result_sum(struct result *r, struct worker *workers)
+{
+	unsigned i, j;
+
 	for (i = 0; i < opt.threads; i++) {
 		for (j = 0; j < HIST_BUCKETS; j++)
-			hist[j] += workers[i].hist[j];
-		total += atomic_load(&workers[i].answers);
-		errors += workers[i].errors;
-		mismatches += workers[i].mismatches;
-		if (workers[i].max_ns > max)
-			max = workers[i].max_ns;
+			r->hist[j] += workers[i].hist[j];
+		r->answers += atomic_load(&workers[i].answers);
+		r->errors += workers[i].errors;
+		r->mismatches += workers[i].mismatches;
+		if (workers[i].max_ns > r->max_ns)
+			r->max_ns = workers[i].max_ns;
 	}
-	secs = (double)(end - start) / 1e9;
+}
+
+/* Print the result as text, or with --json as one JSON object. */
+static void
+result_print(const struct result *r)
+{
+	double p50 = percentile(r->hist, r->answers, 0.5) / 1e3;
+	double p99 = percentile(r->hist, r->answers, 0.99) / 1e3;
+	double p999 = percentile(r->hist, r->answers, 0.999) / 1e3;
+	double max = r->max_ns / 1e3, rate = (double)r->answers / r->seconds;
+
 	if (opt.json)
 		printf("{\"connections\":%u,\"pipeline\":%u,\"threads\":%u,"
 		    "\"connect_per_message\":%s,\"answers\":%llu,"
@@ -567,25 +641,45 @@ main(int argc, char **argv)
 		    "\"p99_us\":%.1f,\"p999_us\":%.1f,\"max_us\":%.1f,"
 		    "\"errors\":%llu,\"mismatches\":%llu}\n", opt.conns,
 		    opt.depth, opt.threads, opt.connect_per_message ? "true" :
-		    "false", (unsigned long long)total, secs,
-		    (double)total / secs, percentile(hist, total, 0.5) / 1e3,
-		    percentile(hist, total, 0.99) / 1e3,
-		    percentile(hist, total, 0.999) / 1e3, max / 1e3,
-		    (unsigned long long)errors, (unsigned long long)mismatches);
+		    "false", (unsigned long long)r->answers, r->seconds, rate,
+		    p50, p99, p999, max, (unsigned long long)r->errors,
+		    (unsigned long long)r->mismatches);
 	else
 		printf("%llu answers in %.3f s: %.0f msg/s\n"
 		    "latency p50 %.1f us, p99 %.1f us, p99.9 %.1f us, "
 		    "max %.1f us\nerrors %llu, mismatches %llu\n",
-		    (unsigned long long)total, secs, (double)total / secs,
-		    percentile(hist, total, 0.5) / 1e3,
-		    percentile(hist, total, 0.99) / 1e3,
-		    percentile(hist, total, 0.999) / 1e3, max / 1e3,
-		    (unsigned long long)errors, (unsigned long long)mismatches);
-	for (i = 0; i < opt.conns; i++)
-		free(conns[i].sent_ns);
-	free(conns);
+		    (unsigned long long)r->answers, r->seconds, rate, p50, p99,
+		    p999, max, (unsigned long long)r->errors,
+		    (unsigned long long)r->mismatches);
+}
+
+/* Drive the server as the options say and report; 1 on any failure. */
+int
+main(int argc, char **argv)
+{
+	static struct result result;
+	struct worker *workers;
+	struct conn *conns;
+	uint64_t start;
+
+	log_set_program("sockbench");
+	parse_args(argc, argv);
+	signal(SIGPIPE, SIG_IGN);
+	prepare_target();
+	conns = conns_new();
+	atomic_store(&to_send, opt.messages);
+	start = now_ns();
+	if (opt.seconds > 0)
+		deadline_ns = start + (uint64_t)(opt.seconds * 1e9);
+	workers = workers_start(conns);
+	workers_wait(workers, start);
+	result.seconds = (double)(now_ns() - start) / 1e9;
+	result_sum(&result, workers);
+	result_print(&result);
+	conns_free(conns);
 	free(workers);
 	free(send_block);
 	freeaddrinfo(target);
-	return errors || mismatches || total == 0 ? 1 : 0;
+	return result.errors || result.mismatches || result.answers == 0 ?
+	    1 : 0;
 }

@@ -10,7 +10,6 @@
 #include <getopt.h>
 #include <netdb.h>
 #include <poll.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "log.h"
 #include "net.h"
 #include "number.h"
 
@@ -38,20 +38,7 @@ struct client {
 	size_t answer_end;	/* the current answer is answer[0..end) */
 };
 
-/* Print one error line and exit with status. */
-static void __attribute__((noreturn, format(printf, 2, 3)))
-die(int status, const char *fmt, ...)
-{
-	va_list ap;
-
-	fputs("sockc: ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(status);
-}
-
+/* Print how to use sockc to out. */
 static void
 usage(FILE *out)
 {
@@ -88,11 +75,7 @@ connect_one(const struct addrinfo *ai, int64_t deadline)
 		goto fail;
 	pfd.fd = fd;
 	pfd.events = POLLOUT;
-	do {
-		int64_t left = deadline - clock_now_ms();
-
-		rc = poll(&pfd, 1, left > 0 ? (int)left : 0);
-	} while (rc < 0 && errno == EINTR);
+	rc = net_poll_until(&pfd, 1, deadline);
 	if (rc == 0)
 		errno = ETIMEDOUT;
 	if (rc <= 0)
@@ -123,7 +106,7 @@ client_connect(struct client *c)
 	hints.ai_socktype = SOCK_STREAM;
 	rc = getaddrinfo(c->host, c->port, &hints, &list);
 	if (rc != 0)
-		die(EX_NOHOST, "resolve %s: %s", c->host, rc == EAI_SYSTEM ?
+		fatalx(EX_NOHOST, "resolve %s: %s", c->host, rc == EAI_SYSTEM ?
 		    strerror(errno) : gai_strerror(rc));
 	c->fd = -1;
 	for (ai = list; ai != NULL && c->fd < 0; ai = ai->ai_next) {
@@ -135,24 +118,24 @@ client_connect(struct client *c)
 	if (c->fd >= 0)
 		return;
 	if (saved == ETIMEDOUT)
-		die(EX_TEMPFAIL, "connect %s:%s: no answer within %d s", c->host,
-		    c->port, c->timeout_ms / 1000);
-	die(EX_UNAVAILABLE, "connect %s:%s: %s", c->host, c->port,
+		fatalx(EX_TEMPFAIL, "connect %s:%s: no answer within %d s",
+		    c->host, c->port, c->timeout_ms / 1000);
+	fatalx(EX_UNAVAILABLE, "connect %s:%s: %s", c->host, c->port,
 	    strerror(saved));
 }
 
 /* The connection ended while we wanted an answer: say why and exit. */
-static void __attribute__((noreturn))
+static noreturn void
 connection_lost(struct client *c, int errnum)
 {
 	if (c->answer_len == sizeof BUSY_TEXT - 1 &&
 	    memcmp(c->answer, BUSY_TEXT, c->answer_len) == 0)
-		die(EX_TEMPFAIL, "%s:%s is busy: try again later", c->host,
+		fatalx(EX_TEMPFAIL, "%s:%s is busy: try again later", c->host,
 		    c->port);
 	if (errnum != 0)
-		die(EX_UNAVAILABLE, "%s:%s: %s", c->host, c->port,
+		fatalx(EX_UNAVAILABLE, "%s:%s: %s", c->host, c->port,
 		    strerror(errnum));
-	die(EX_UNAVAILABLE, "%s:%s closed the connection", c->host, c->port);
+	fatalx(EX_UNAVAILABLE, "%s:%s closed the connection", c->host, c->port);
 }
 
 /* Receive once into the answer buffer; returns bytes, exits on failure. */
@@ -165,16 +148,12 @@ receive_some(struct client *c)
 	int rc;
 
 	if (c->answer_len == ANSWER_MAX)
-		die(EX_PROTOCOL, "answer longer than %d bytes", ANSWER_MAX);
+		fatalx(EX_PROTOCOL, "answer longer than %d bytes", ANSWER_MAX);
 	for (;;) {
-		int64_t left = deadline - clock_now_ms();
-
-		rc = poll(&pfd, 1, left > 0 ? (int)left : 0);
-		if (rc < 0 && errno == EINTR)
-			continue;
+		rc = net_poll_until(&pfd, 1, deadline);
 		if (rc == 0)
-			die(EX_TEMPFAIL, "%s:%s: no answer within %d s", c->host,
-			    c->port, c->timeout_ms / 1000);
+			fatalx(EX_TEMPFAIL, "%s:%s: no answer within %d s",
+			    c->host, c->port, c->timeout_ms / 1000);
 		n = recv(c->fd, c->answer + c->answer_len,
 		    ANSWER_MAX - c->answer_len, MSG_DONTWAIT);
 		if (n > 0) {
@@ -240,7 +219,7 @@ print_answer(const struct client *c)
 		len--;
 	if (fwrite(c->answer, 1, len, stdout) != len || putchar('\n') == EOF ||
 	    fflush(stdout) == EOF)
-		die(EX_IOERR, "write to standard output: %s", strerror(errno));
+		fatal(EX_IOERR, "write to standard output");
 }
 
 /* Send one line and print its answer. */
@@ -288,21 +267,21 @@ parse_args(struct client *c, int argc, char **argv)
 			break;
 		case 'p':
 			if (number_parse(optarg, 1, 65535, &value) < 0)
-				die(EX_USAGE, "--port: '%s' is not a number in "
-				    "1-65535", optarg);
+				fatalx(EX_USAGE, "--port: '%s' is not a number "
+				    "in 1-65535", optarg);
 			c->port = optarg;
 			break;
 		case 'f':
 			if (strcmp(optarg, "raw") != 0 &&
 			    strcmp(optarg, "line") != 0)
-				die(EX_USAGE, "--framing: '%s' is not raw or "
-				    "line", optarg);
+				fatalx(EX_USAGE, "--framing: '%s' is not raw "
+				    "or line", optarg);
 			c->line_framing = strcmp(optarg, "line") == 0;
 			break;
 		case 't':
 			if (number_parse(optarg, 1, 86400, &value) < 0)
-				die(EX_USAGE, "--timeout: '%s' is not a number "
-				    "in 1-86400", optarg);
+				fatalx(EX_USAGE, "--timeout: '%s' is not a "
+				    "number in 1-86400", optarg);
 			c->timeout_ms = (int)value * 1000;
 			break;
 		case 'H':
@@ -312,17 +291,18 @@ parse_args(struct client *c, int argc, char **argv)
 			printf("sockc %s\n", PACKAGE_VERSION);
 			exit(0);
 		case ':':
-			die(EX_USAGE, "%s: needs a value", argv[optind - 1]);
+			fatalx(EX_USAGE, "%s: needs a value", argv[optind - 1]);
 		default:
-			die(EX_USAGE, "unknown option '%s' (try --help)",
+			fatalx(EX_USAGE, "unknown option '%s' (try --help)",
 			    argv[optind - 1]);
 		}
 	}
 	if (optind < argc)
-		die(EX_USAGE, "unexpected argument '%s' (try --help)",
+		fatalx(EX_USAGE, "unexpected argument '%s' (try --help)",
 		    argv[optind]);
 }
 
+/* Connect, then send each input line and print its answer. */
 int
 main(int argc, char **argv)
 {
@@ -334,18 +314,17 @@ main(int argc, char **argv)
 	size_t cap = 0;
 	ssize_t len;
 
+	log_set_program("sockc");
 	parse_args(&c, argc, argv);
 	client_connect(&c);
 	for (;;) {
 		if (interactive && (fputs(PROMPT, stdout) == EOF ||
 		    fflush(stdout) == EOF))
-			die(EX_IOERR, "write to standard output: %s",
-			    strerror(errno));
+			fatal(EX_IOERR, "write to standard output");
 		errno = 0;
 		len = getline(&line, &cap, stdin);
 		if (len < 0 && errno != 0)
-			die(EX_IOERR, "read standard input: %s",
-			    strerror(errno));
+			fatal(EX_IOERR, "read standard input");
 		if (len < 0)
 			break;
 		if (len > 0 && line[len - 1] == '\n')
