@@ -25,12 +25,14 @@ static _Atomic(struct settings *) current;
 static struct live_slot *slots;
 static unsigned nslots;
 /*
- * Values replaced but perhaps still read; main thread only.  Each worker
- * names at most one, so after a reclaim at most nslots stay, and one
- * more is added at a time: nslots + 1 places always suffice.
+ * Values replaced but perhaps still read; main thread only.  A reclaim
+ * reads every slot once and keeps only the values it saw named, at most
+ * one per worker; one more is added at a time, so nslots + 1 places
+ * always suffice.
  */
 static struct settings **retired;
 static unsigned nretired;
+static const struct settings **seen;	/* the slots, read by reclaim */
 
 /* Make one slot per worker. */
 int
@@ -38,9 +40,11 @@ live_init(unsigned nworkers)
 {
 	slots = calloc(nworkers ? nworkers : 1, sizeof *slots);
 	retired = calloc((size_t)nworkers + 1, sizeof *retired);
-	if (slots == NULL || retired == NULL) {
+	seen = calloc(nworkers ? nworkers : 1, sizeof *seen);
+	if (slots == NULL || retired == NULL || seen == NULL) {
 		free(slots);
 		free(retired);
+		free(seen);
 		return -1;
 	}
 	nslots = nworkers;
@@ -55,26 +59,33 @@ settings_destroy(struct settings *s)
 	free(s);
 }
 
-/* True when some worker's slot names s. */
+/* True when s is among the values the slots were seen to name. */
 static bool
-in_use(const struct settings *s)
+was_seen(const struct settings *s)
 {
 	unsigned i;
 
 	for (i = 0; i < nslots; i++)
-		if (atomic_load(&slots[i].held) == s)
+		if (seen[i] == s)
 			return true;
 	return false;
 }
 
-/* Free the retired values that no slot names. */
+/*
+ * Free the retired values that no slot names.  Each slot is read once:
+ * a worker that moves from one retired value to the next while they are
+ * checked must not keep both.
+ */
 static void
 reclaim(void)
 {
-	unsigned i = 0;
+	unsigned i;
 
+	for (i = 0; i < nslots; i++)
+		seen[i] = atomic_load(&slots[i].held);
+	i = 0;
 	while (i < nretired) {
-		if (in_use(retired[i])) {
+		if (was_seen(retired[i])) {
 			i++;
 			continue;
 		}
@@ -146,6 +157,8 @@ live_free_all(void)
 	reclaim();
 	free(slots);
 	free(retired);
+	free(seen);
 	slots = NULL;
 	retired = NULL;
+	seen = NULL;
 }

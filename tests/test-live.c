@@ -123,6 +123,9 @@ test_publish_while_read(void)
 	atomic_store(&stop, true);
 	for (i = 0; i < WORKERS; i++)
 		pthread_join(threads[i], NULL);
+	/* Nobody reads: the next publish frees every old value. */
+	live_publish(value_with_reply("zzzzzzzzzz"));
+	g_assert_cmpuint(live_retired(), ==, 0);
 	live_free_all();
 }
 
