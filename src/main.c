@@ -44,27 +44,32 @@ load_settings(int argc, char **argv)
 {
 	struct settings *s = malloc(sizeof *s);
 	char err[CONFIG_ERR_MAX];
+	enum config_result result;
 
 	if (s == NULL)
 		fatalx(EX_OSERR, "settings: out of memory");
-	switch (config_load(s, argc, argv, err, sizeof err)) {
+	result = config_load(s, argc, argv, err, sizeof err);
+	if (result == CONFIG_OK && !s->check_only)
+		return s;
+	/* Every other way ends here: nothing of s is needed. */
+	config_free(s);
+	free(s);
+	switch (result) {
 	case CONFIG_OK:
-		if (!s->check_only)
-			return s;
 		puts("configuration OK");
-		exit(fflush(stdout) == 0 ? 0 : EX_IOERR);
+		break;
 	case CONFIG_HELP:
 		options_usage(stdout);
-		exit(fflush(stdout) == 0 ? 0 : EX_IOERR);
+		break;
 	case CONFIG_VERSION:
 		printf("sockd %s\n", version_text());
-		exit(fflush(stdout) == 0 ? 0 : EX_IOERR);
+		break;
 	case CONFIG_ERROR:
 		fatalx(EX_USAGE, "%s", err);
 	case CONFIG_FILE_ERROR:
 		fatalx(EX_CONFIG, "%s", err);
 	}
-	return s;
+	exit(fflush(stdout) == 0 ? 0 : EX_IOERR);
 }
 
 /* Send the log where the settings say. */
