@@ -84,38 +84,55 @@ abs_deadline(int timeout_ms)
 	return ts;
 }
 
-/* Wait until the log contains needle. */
+/* The occurrences of needle in the log; srv->lock held. */
+static unsigned
+count_locked(struct server *srv, const char *needle)
+{
+	unsigned count = 0;
+	const char *p;
+
+	for (p = srv->log->str; (p = strstr(p, needle)) != NULL; p++)
+		count++;
+	return count;
+}
+
+/* Wait until the log contains needle n times; see harness.h. */
 bool
-server_wait_log(struct server *srv, const char *needle, int timeout_ms)
+server_wait_log_count(struct server *srv, const char *needle, unsigned n,
+    int timeout_ms)
 {
 	struct timespec deadline = abs_deadline(timeout_ms);
 	bool found;
 
 	pthread_mutex_lock(&srv->lock);
-	while (!(found = strstr(srv->log->str, needle) != NULL) &&
-	    !srv->log_eof) {
+	while (count_locked(srv, needle) < n && !srv->log_eof) {
 		if (pthread_cond_timedwait(&srv->grew, &srv->lock,
 		    &deadline) == ETIMEDOUT)
 			break;
 	}
-	found = strstr(srv->log->str, needle) != NULL;
+	found = count_locked(srv, needle) >= n;
 	if (!found)
-		g_test_message("log has no '%s' after %d ms; log:\n%s", needle,
-		    timeout_ms, srv->log->str);
+		g_test_message("log has '%s' fewer than %u times after %d ms; "
+		    "log:\n%s", needle, n, timeout_ms, srv->log->str);
 	pthread_mutex_unlock(&srv->lock);
 	return found;
+}
+
+/* Wait until the log contains needle. */
+bool
+server_wait_log(struct server *srv, const char *needle, int timeout_ms)
+{
+	return server_wait_log_count(srv, needle, 1, timeout_ms);
 }
 
 /* Count the occurrences of needle in the log so far. */
 unsigned
 server_log_count(struct server *srv, const char *needle)
 {
-	unsigned count = 0;
-	const char *p;
+	unsigned count;
 
 	pthread_mutex_lock(&srv->lock);
-	for (p = srv->log->str; (p = strstr(p, needle)) != NULL; p++)
-		count++;
+	count = count_locked(srv, needle);
 	pthread_mutex_unlock(&srv->lock);
 	return count;
 }
@@ -156,6 +173,7 @@ spawn(const char *const *args, int in_fd, int out_fd, int err_fd,
 {
 	struct rlimit rl;
 	pid_t parent = getpid(), pid = fork();
+	int fd;
 
 	g_assert_cmpint(pid, >=, 0);
 	if (pid > 0)
@@ -167,6 +185,9 @@ spawn(const char *const *args, int in_fd, int out_fd, int err_fd,
 	if (dup2(in_fd, 0) < 0 || dup2(out_fd, 1) < 0 || dup2(err_fd, 2) < 0)
 		_exit(127);
 	child_environment(o);
+	for (fd = 0; o != NULL && fd < 3; fd++)
+		if ((o->closed_stdio & (1u << fd)) != 0)
+			close(fd);
 	if (o != NULL && o->nofile_limit > 0) {
 		rl.rlim_cur = rl.rlim_max = (rlim_t)o->nofile_limit;
 		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
@@ -646,6 +667,35 @@ tcp_listen_loopback(int *fd)
 
 	g_assert_cmpint(listen(*fd, 16), ==, 0);
 	return port;
+}
+
+/* The port of the listening line in a log file, once it is there. */
+int
+log_file_port(const char *path)
+{
+	const char *listening = "listening on 127.0.0.1:";
+	char *text = NULL, *line;
+	int port;
+
+	g_assert_true(wait_file_contains(path, listening));
+	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+	line = strstr(text, listening);
+	g_assert_nonnull(line);
+	port = atoi(line + strlen(listening));
+	g_free(text);
+	return port;
+}
+
+/* Wait until a process we did not start is gone. */
+bool
+wait_gone(pid_t pid)
+{
+	gint64 deadline = now_ms() + WAIT_MS;
+
+	/* Not our child: kill(pid, 0) is the only way to ask. */
+	while (kill(pid, 0) == 0 && now_ms() < deadline)
+		g_usleep(10000);
+	return kill(pid, 0) < 0 && errno == ESRCH;
 }
 
 /* Wait until a file contains needle; false after the deadline. */

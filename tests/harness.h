@@ -42,6 +42,8 @@ struct spawn_options {
 	int activated_fd;	/* passed as descriptor 3 with LISTEN_FDS=1,
 				 * as systemd does; -1: none */
 	bool journal;		/* JOURNAL_STREAM names the log pipe */
+	unsigned closed_stdio;	/* bit n: descriptor n (0-2) closed, as a
+				 * careless caller leaves it */
 	const char *wait_for;	/* log text that means started; NULL: none.
 				 * "listening on " also sets port. */
 };
@@ -51,8 +53,15 @@ struct server *server_spawn(const char *const *args,
     const struct spawn_options *o);
 /* Wait until a file contains needle; false after 10 s. */
 bool wait_file_contains(const char *path, const char *needle);
+/* The port of the listening line in a log file, once it is there. */
+int log_file_port(const char *path);
+/* Wait until a process we did not start is gone; false after 10 s. */
+bool wait_gone(pid_t pid);
 /* Wait until the log contains needle; false after timeout_ms. */
 bool server_wait_log(struct server *srv, const char *needle, int timeout_ms);
+/* Wait until the log contains needle n times; false after timeout_ms. */
+bool server_wait_log_count(struct server *srv, const char *needle,
+    unsigned n, int timeout_ms);
 /* Count the occurrences of needle in the log so far. */
 unsigned server_log_count(struct server *srv, const char *needle);
 /*

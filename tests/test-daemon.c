@@ -54,35 +54,6 @@ test_pidfile_lock_and_removal(void)
 	remove_dir(dir);
 }
 
-/* The port of the listening line in a log file, once it is there. */
-static int
-log_file_port(const char *path)
-{
-	const char *listening = "listening on 127.0.0.1:";
-	char *text = NULL, *line;
-	int port;
-
-	g_assert_true(wait_file_contains(path, listening));
-	g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
-	line = strstr(text, listening);
-	g_assert_nonnull(line);
-	port = atoi(line + strlen(listening));
-	g_free(text);
-	return port;
-}
-
-/* Wait until a process we did not start is gone. */
-static bool
-wait_gone(pid_t pid)
-{
-	gint64 deadline = now_ms() + WAIT_MS;
-
-	/* Not our child: kill(pid, 0) is the only way to ask. */
-	while (kill(pid, 0) == 0 && now_ms() < deadline)
-		g_usleep(10000);
-	return kill(pid, 0) < 0 && errno == ESRCH;
-}
-
 /* --daemon returns once the detached server is ready to serve. */
 static void
 test_daemon_detaches(void)
