@@ -28,6 +28,7 @@ static socklen_t notify_addr_len;
 static int notify_fd = -1;
 static int64_t watchdog_ms = -1;	/* period; -1: off */
 static int64_t watchdog_last_ms;
+static unsigned long notify_lost;	/* in a row, since the last success */
 
 /* Read $NOTIFY_SOCKET and $WATCHDOG_USEC. */
 void
@@ -62,7 +63,10 @@ notify_init(void)
 		notify_addr.sun_path[0] = '\0';
 	notify_addr_len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) +
 	    len + (path[0] == '@' ? 0 : 1));
-	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	/* Non-blocking: a supervisor that stops reading must not stop the
+	 * accept loop; a message it would not take is dropped. */
+	notify_fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0);
 	if (notify_fd < 0)
 		log_warn("NOTIFY_SOCKET: socket");
 	unsetenv("NOTIFY_SOCKET");
@@ -74,6 +78,22 @@ int
 notify_enabled(void)
 {
 	return notify_fd >= 0;
+}
+
+/*
+ * Note a message that could not be sent: one warning when sending starts
+ * to fail, naming the message's first variable, not one per message.
+ */
+static void
+note_lost(const char *msg)
+{
+	int saved = errno;
+
+	if (notify_lost++ == 0) {
+		errno = saved;
+		log_warn("notify: %.*s to $NOTIFY_SOCKET (further failures are "
+		    "counted)", (int)strcspn(msg, "=\n"), msg);
+	}
 }
 
 /* Send one notification. */
@@ -91,12 +111,17 @@ notify_send(const char *fmt, ...)
 	va_end(ap);
 	if (len < 0 || (size_t)len >= sizeof msg)
 		return -1;
-	while (sendto(notify_fd, msg, (size_t)len, MSG_NOSIGNAL,
+	while (sendto(notify_fd, msg, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT,
 	    (struct sockaddr *)&notify_addr, notify_addr_len) < 0) {
 		if (errno != EINTR) {
-			log_warn("notify %s", fmt);
+			note_lost(msg);
 			return -1;
 		}
+	}
+	if (notify_lost > 0) {
+		log_notice("notify: $NOTIFY_SOCKET takes messages again; %lu "
+		    "were lost", notify_lost);
+		notify_lost = 0;
 	}
 	return 0;
 }
@@ -123,19 +148,39 @@ notify_watchdog_tick(void)
 	notify_send("WATCHDOG=1");
 }
 
-/* Make an inherited descriptor non-blocking and close-on-exec. */
+/*
+ * Make an inherited descriptor non-blocking and close-on-exec; -1 with
+ * why if it is not a listening stream socket, which is all sockd can
+ * serve (a datagram socket, or one that does not listen, would make every
+ * accept fail at once, for ever).
+ */
 static int
-adopt_fd(int fd)
+adopt_fd(int fd, const char **why)
 {
 	struct stat st;
-	int fl;
+	socklen_t len;
+	int fl, type, listening;
 
+	*why = "not a socket";
 	if (fstat(fd, &st) < 0 || !S_ISSOCK(st.st_mode))
 		return -1;
-	fl = fcntl(fd, F_GETFL);
-	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
+	len = sizeof type;
+	*why = "not a stream socket";
+	if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+	    type != SOCK_STREAM)
 		return -1;
-	return fcntl(fd, F_SETFD, FD_CLOEXEC);
+	len = sizeof listening;
+	*why = "not listening";
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 ||
+	    !listening)
+		return -1;
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		*why = strerror(errno);
+		return -1;
+	}
+	return 0;
 }
 
 /* Adopt the sockets systemd passed. */
@@ -144,6 +189,7 @@ notify_listen_fds(int *fds, size_t max, char *err, size_t errsz)
 {
 	const char *pid_text = getenv("LISTEN_PID");
 	const char *fds_text = getenv("LISTEN_FDS");
+	const char *why;
 	char *end;
 	long pid, n, i;
 
@@ -159,9 +205,10 @@ notify_listen_fds(int *fds, size_t max, char *err, size_t errsz)
 		return -1;
 	}
 	for (i = 0; i < n; i++) {
-		if (adopt_fd(LISTEN_FDS_START + (int)i) < 0) {
-			snprintf(err, errsz, "LISTEN_FDS: descriptor %ld is not "
-			    "a socket", LISTEN_FDS_START + i);
+		if (adopt_fd(LISTEN_FDS_START + (int)i, &why) < 0) {
+			snprintf(err, errsz, "LISTEN_FDS: descriptor %ld: %s "
+			    "(sockd serves listening stream sockets)",
+			    LISTEN_FDS_START + i, why);
 			return -1;
 		}
 		fds[i] = LISTEN_FDS_START + (int)i;

@@ -63,11 +63,18 @@ send_status(void)
 	notify_send("STATUS=%s", line);
 }
 
-/* Feed the watchdog and refresh the status line. */
+/* Feed the watchdog; refresh the status line every STATUS_INTERVAL_MS,
+ * however often the watchdog asks for a tick. */
 void
 service_tick(void)
 {
+	static int64_t last_status_ms;
+	int64_t now = clock_now_ms();
+
 	notify_watchdog_tick();
+	if (now - last_status_ms < STATUS_INTERVAL_MS)
+		return;
+	last_status_ms = now;
 	send_status();
 }
 

@@ -6,6 +6,7 @@
  */
 #include "build-config.h"
 
+#include <errno.h>
 #include <glib.h>
 #include <signal.h>
 #include <stddef.h>
@@ -285,6 +286,172 @@ test_units_verify(void)
 	remove_dir(dir);
 }
 
+/* Start sockd with fd at descriptor 3 as an activation socket; it must
+ * refuse it with 69 and say why. */
+static void
+assert_activation_refused(int fd, const char *why)
+{
+	const char *args[] = { harness_program("SOCKD"), NULL };
+	struct spawn_options o = { .activated_fd = fd };
+	struct server *srv = server_spawn(args, &o);
+	char *expect;
+
+	g_assert_cmpint(server_wait_exit(srv, WAIT_MS), ==, 69);
+	expect = g_strdup_printf("sockd: LISTEN_FDS: descriptor 3: %s", why);
+	g_assert_true(server_wait_log(srv, expect, WAIT_MS));
+	g_free(expect);
+	server_free(srv);
+	close(fd);
+}
+
+/* Only listening stream sockets are served: a datagram socket, or a
+ * stream socket that does not listen, made every accept fail at once,
+ * 180,000 times a second. */
+static void
+test_activation_refuses_what_cannot_accept(void)
+{
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+
+	g_assert_cmpint(fd, >=, 0);
+	assert_activation_refused(fd, "not a stream socket");
+	tcp_reserve_port(&fd, false);
+	assert_activation_refused(fd, "not listening");
+}
+
+/* Fill the queue of n's socket, as a supervisor that stopped reading
+ * leaves it; a send to it now fails with EAGAIN instead of waiting. */
+static void
+notify_fill(struct notify_listener *n)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	unsigned sent = 0;
+
+	memcpy(sun.sun_path, n->path, strlen(n->path));
+	while (sendto(fd, "x", 1, MSG_DONTWAIT, (struct sockaddr *)&sun,
+	    sizeof sun) == 1)
+		sent++;
+	g_assert_cmpint(errno, ==, EAGAIN);
+	g_assert_cmpuint(sent, >, 0);
+	close(fd);
+}
+
+/* Read and forget every datagram waiting on n's socket. */
+static void
+notify_drain(struct notify_listener *n)
+{
+	char buf[2048];
+
+	while (recv(n->fd, buf, sizeof buf, MSG_DONTWAIT) > 0)
+		;
+}
+
+/*
+ * A supervisor that stops reading must not stop the service: the notify
+ * socket is not waited on, a lost message is reported once (by its name,
+ * not its format string), and recovery is reported with the count lost.
+ */
+static void
+test_notify_reader_stopped(void)
+{
+	char *dir = temp_dir();
+	struct notify_listener n;
+	struct server *srv;
+	int fd, i;
+
+	notify_listen(&n, dir, false);
+	notify_fill(&n);
+	g_setenv("NOTIFY_SOCKET", n.path, TRUE);
+	g_setenv("WATCHDOG_USEC", "20000", TRUE);
+	srv = server_start(NULL);
+	g_unsetenv("NOTIFY_SOCKET");
+	g_unsetenv("WATCHDOG_USEC");
+	/* Blocked in sendto, the accept loop would answer nobody. */
+	fd = server_connect(srv);
+	tcp_exchange(fd, "x", "ok");
+	close(fd);
+	for (i = 1; i <= 3; i++) {
+		server_signal(srv, SIGUSR1);
+		g_assert_true(server_wait_log_count(srv, "counters: ",
+		    (unsigned)i, WAIT_MS));
+	}
+	g_assert_cmpuint(server_log_count(srv, "notify"), ==, 1);
+	g_assert_true(server_wait_log(srv, "notify: READY to $NOTIFY_SOCKET "
+	    "(further failures are counted): Resource temporarily "
+	    "unavailable", WAIT_MS));
+	notify_drain(&n);
+	g_assert_true(server_wait_log(srv, "notify: $NOTIFY_SOCKET takes "
+	    "messages again; ", WAIT_MS));
+	server_stop(srv);
+	close(n.fd);
+	g_string_free(n.got, TRUE);
+	remove_dir(dir);
+}
+
+/* A notify socket nobody listens on is reported once, not at every
+ * watchdog tick, and never as a raw format string. */
+static void
+test_notify_socket_missing(void)
+{
+	char *dir = temp_dir(), *path = g_build_filename(dir, "none", NULL);
+	struct server *srv;
+	int i;
+
+	g_setenv("NOTIFY_SOCKET", path, TRUE);
+	g_setenv("WATCHDOG_USEC", "20000", TRUE);
+	srv = server_start(NULL);
+	g_unsetenv("NOTIFY_SOCKET");
+	g_unsetenv("WATCHDOG_USEC");
+	/* Each SIGUSR1 also sends STATUS=, which fails again. */
+	for (i = 1; i <= 3; i++) {
+		server_signal(srv, SIGUSR1);
+		g_assert_true(server_wait_log_count(srv, "counters: ",
+		    (unsigned)i, WAIT_MS));
+	}
+	g_assert_cmpuint(server_log_count(srv, "notify"), ==, 1);
+	g_assert_true(server_wait_log(srv, "notify: READY to $NOTIFY_SOCKET "
+	    "(further failures are counted): No such file or directory",
+	    WAIT_MS));
+	g_assert_cmpuint(server_log_count(srv, "%s"), ==, 0);
+	server_stop(srv);
+	g_free(path);
+	remove_dir(dir);
+}
+
+/* STATUS= comes every few seconds, not at every watchdog tick. */
+static void
+test_notify_status_not_per_tick(void)
+{
+	char *dir = temp_dir(), buf[2048];
+	struct notify_listener n;
+	struct server *srv;
+	unsigned watchdogs = 0, status = 0;
+	ssize_t len;
+
+	notify_listen(&n, dir, false);
+	g_setenv("NOTIFY_SOCKET", n.path, TRUE);
+	g_setenv("WATCHDOG_USEC", "100000", TRUE);
+	srv = server_start(NULL);
+	g_unsetenv("NOTIFY_SOCKET");
+	g_unsetenv("WATCHDOG_USEC");
+	g_assert_true(notify_expect(&n, "READY=1"));
+	/* Twenty ticks of the 50 ms watchdog: about a second. */
+	while (watchdogs < 20) {
+		g_assert_true(fd_wait(n.fd, POLLIN, now_ms() + WAIT_MS));
+		len = recv(n.fd, buf, sizeof buf - 1, 0);
+		g_assert_cmpint(len, >, 0);
+		buf[len] = '\0';
+		watchdogs += strstr(buf, "WATCHDOG=1") != NULL;
+		status += strstr(buf, "STATUS=") != NULL;
+	}
+	/* A refresh every 5 s: at most one in that second. */
+	g_assert_cmpuint(status, <=, 1);
+	server_stop(srv);
+	close(n.fd);
+	g_string_free(n.got, TRUE);
+	remove_dir(dir);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -299,5 +466,13 @@ main(int argc, char **argv)
 	g_test_add_func("/service/log/journal-priority-prefix",
 	    test_journal_priority_prefix);
 	g_test_add_func("/service/units/verify", test_units_verify);
+	g_test_add_func("/service/activation/refuses-what-cannot-accept",
+	    test_activation_refuses_what_cannot_accept);
+	g_test_add_func("/service/notify/reader-stopped",
+	    test_notify_reader_stopped);
+	g_test_add_func("/service/notify/socket-missing",
+	    test_notify_socket_missing);
+	g_test_add_func("/service/notify/status-not-per-tick",
+	    test_notify_status_not_per_tick);
 	return g_test_run();
 }
