@@ -6,6 +6,7 @@
 #include "build-config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -43,6 +44,13 @@ listener_open(struct listener *l, const struct settings *s, char *err,
 	int inherited;
 
 	memset(l, 0, sizeof *l);
+	l->last_warning = INT64_MIN / 2;
+	/* Kept for the moment descriptors run out: see reject_on_spare. */
+	l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	if (l->spare_fd < 0) {
+		snprintf(err, errsz, "/dev/null: %s", strerror(errno));
+		return -1;
+	}
 	/* Sockets from systemd replace --listen. */
 	inherited = notify_listen_fds(l->fds, LISTENER_MAX, err, errsz);
 	if (inherited < 0)
@@ -77,6 +85,9 @@ listener_close(struct listener *l)
 	for (i = 0; i < l->nfds; i++)
 		close(l->fds[i]);
 	l->nfds = 0;
+	if (l->spare_fd >= 0)
+		close(l->spare_fd);
+	l->spare_fd = -1;
 }
 
 /* The queue is full, or the address holds its share: say so, close. */
@@ -112,9 +123,64 @@ admit_address(struct queue_item *item, struct perip_table *perip,
 	return true;
 }
 
+/* Accept one client on lfd into item, counted; -1 with errno. */
+static int
+accept_one(int lfd, struct queue_item *item, struct sockaddr_storage *ss,
+    socklen_t *len)
+{
+	*len = sizeof *ss;
+	item->fd = accept4(lfd, (struct sockaddr *)ss, len, SOCK_CLOEXEC);
+	if (item->fd < 0)
+		return -1;
+	item->accepted_ms = clock_now_ms();
+	item->perip = NULL;
+	net_format_addr((struct sockaddr *)ss, *len, item->peer,
+	    sizeof item->peer);
+	stats_add(&stats.accepted, 1);
+	log_debug("%s: accepted", item->peer);
+	return 0;
+}
+
+/*
+ * Out of descriptors: give up the spare one, accept a waiting client on
+ * it, tell it busy, and take the spare back.  False when there was no
+ * spare or no client.  Without this, clients would wait unanswered in
+ * the backlog for as long as descriptors stay short.
+ */
+static bool
+reject_on_spare(struct listener *l, int lfd)
+{
+	struct sockaddr_storage ss;
+	struct queue_item item;
+	socklen_t len;
+	int rc;
+
+	if (l->spare_fd < 0)
+		return false;
+	close(l->spare_fd);
+	rc = accept_one(lfd, &item, &ss, &len);
+	if (rc == 0)
+		reject_busy(&item, CLOSE_BUSY);
+	l->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	return rc == 0;
+}
+
+/* Warn about running out of descriptors, once a second at most. */
+static void
+warn_out_of_descriptors(struct listener *l, const char *what)
+{
+	int64_t now = clock_now_ms();
+
+	if (now - l->last_warning < 1000)
+		return;
+	log_warn("accept (%s)", what);
+	l->last_warning = now;
+}
+
 /* Accept what is waiting on one socket; -1 when out of descriptors. */
 static int
-accept_batch(int lfd, struct queue *q, struct perip_table *perip)
+accept_batch(struct listener *l, int lfd, struct queue *q,
+    struct perip_table *perip)
 {
 	struct sockaddr_storage ss;
 	struct queue_item item;
@@ -123,10 +189,12 @@ accept_batch(int lfd, struct queue *q, struct perip_table *perip)
 	int i;
 
 	for (i = 0; i < ACCEPT_BATCH; i++) {
-		len = sizeof ss;
-		item.fd = accept4(lfd, (struct sockaddr *)&ss, &len,
-		    SOCK_CLOEXEC);
-		if (item.fd < 0) {
+		if (accept_one(lfd, &item, &ss, &len) < 0) {
+			if (errno == EMFILE || errno == ENFILE) {
+				warn_out_of_descriptors(l, "answering busy");
+				if (reject_on_spare(l, lfd))
+					continue;
+			}
 			if (errno == EMFILE || errno == ENFILE ||
 			    errno == ENOBUFS || errno == ENOMEM)
 				return -1;
@@ -137,11 +205,6 @@ accept_batch(int lfd, struct queue *q, struct perip_table *perip)
 				log_warn("accept");
 			return 0;
 		}
-		item.accepted_ms = clock_now_ms();
-		net_format_addr((struct sockaddr *)&ss, len, item.peer,
-		    sizeof item.peer);
-		stats_add(&stats.accepted, 1);
-		log_debug("%s: accepted", item.peer);
 		if (!admit_address(&item, perip, (struct sockaddr *)&ss, len)) {
 			reject_busy(&item, CLOSE_PER_IP);
 			continue;
@@ -190,14 +253,10 @@ listener_run(struct listener *l, struct queue *q, struct perip_table *perip,
 			return;
 		for (i = 1; i < npfds; i++) {
 			if (pfds[i].revents == 0 ||
-			    accept_batch(pfds[i].fd, q, perip) == 0)
+			    accept_batch(l, pfds[i].fd, q, perip) == 0)
 				continue;
 			l->paused_until = clock_now_ms() + EMFILE_PAUSE_MS;
-			if (l->paused_until - l->last_warning >= 1000) {
-				log_warn("accept (pausing %d ms)",
-				    EMFILE_PAUSE_MS);
-				l->last_warning = l->paused_until;
-			}
+			warn_out_of_descriptors(l, "pausing");
 			break;
 		}
 	}

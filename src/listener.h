@@ -18,6 +18,7 @@
 struct listener {
 	int fds[LISTENER_MAX];
 	size_t nfds;
+	int spare_fd;		/* given up to say busy when out of them */
 	int64_t paused_until;	/* out of descriptors: accept again then */
 	int64_t last_warning;	/* when that was last logged */
 };

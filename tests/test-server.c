@@ -604,22 +604,36 @@ test_unknown_name_exit_69(void)
 	g_free(err);
 }
 
-/* Out of descriptors, sockd pauses accepting and recovers by itself. */
+/*
+ * Out of descriptors, sockd answers the clients it cannot take "busy" on
+ * a descriptor it kept spare, rather than leave them waiting unanswered,
+ * and serves again by itself once descriptors come back.
+ */
 static void
 test_out_of_descriptors_recovers(void)
 {
 	const char *args[] = { harness_program("SOCKD"), "--port", "0",
 	    "--timeout", "30", NULL };
 	/* Few descriptors: stdio, log pipe, listener, signal and drain
-	 * pipes, and a handful of clients. */
+	 * pipes, the spare, and a handful of clients. */
 	struct server *srv = server_startv(args, 16);
-	int fds[24], i, fd;
+	int fds[24], i, fd, busy = 0;
 	size_t len;
 	char *got;
 
 	for (i = 0; i < 24; i++)
 		fds[i] = server_connect(srv);
-	g_assert_true(server_wait_log(srv, "accept (pausing", WAIT_MS));
+	g_assert_true(server_wait_log(srv, "accept (answering busy)",
+	    WAIT_MS));
+	/* At most 16 descriptors can hold clients: the rest were told. */
+	for (i = 0; i < 24; i++) {
+		got = tcp_recv(fds[i], 5, 500, &len);
+		if (len == 5 && memcmp(got, "busy\n", 5) == 0 &&
+		    tcp_wait_closed(fds[i], WAIT_MS))
+			busy++;
+		g_free(got);
+	}
+	g_assert_cmpint(busy, >=, 24 - 16);
 	for (i = 0; i < 24; i++)
 		close(fds[i]);
 	/* Descriptors came back: a new client is served by itself. */
