@@ -5,11 +5,15 @@
 #include "build-config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cfg.h"
+#include "escape.h"
 #include "options.h"
 
 /* Strip blanks at both ends of [*start, *end). */
@@ -29,7 +33,7 @@ static const struct option_spec *
 find_name(const char *line, const char *name_end, char *err, size_t errsz)
 {
 	const struct option_spec *o;
-	char name[64];
+	char name[64], shown[ESCAPE_SIZE(sizeof name)];
 
 	if ((size_t)(name_end - line) >= sizeof name || name_end == line) {
 		snprintf(err, errsz, "expected name = value");
@@ -39,7 +43,11 @@ find_name(const char *line, const char *name_end, char *err, size_t errsz)
 	name[name_end - line] = '\0';
 	o = options_by_name(name);
 	if (o == NULL || o->scope == SCOPE_COMMAND) {
-		snprintf(err, errsz, "unknown name '%s'", name);
+		/* Escaped: an invisible or control byte in a name must show
+		 * in the message, not act on the terminal. */
+		escape_message(name, strlen(name), sizeof name, shown,
+		    sizeof shown);
+		snprintf(err, errsz, "unknown name '%s'", shown);
 		return NULL;
 	}
 	return o;
@@ -90,6 +98,9 @@ cfg_parse_text(struct settings *s, const char *name, const char *text,
 	char why[512];
 	unsigned lineno = 0;
 
+	/* Editors may start a UTF-8 file with a byte order mark. */
+	if (strncmp(line, "\xef\xbb\xbf", 3) == 0)
+		line += 3;
 	for (; *line != '\0'; line = *end ? end + 1 : end) {
 		end = strchr(line, '\n');
 		if (end == NULL)
@@ -104,44 +115,79 @@ cfg_parse_text(struct settings *s, const char *name, const char *text,
 			snprintf(err, errsz, "%s:%u: %s", name, lineno, why);
 			return -1;
 		}
+		/* The file starts from the defaults: both came from it. */
+		if (s->log_file != NULL && s->syslog) {
+			snprintf(err, errsz, "%s:%u: log-file and syslog "
+			    "exclude each other", name, lineno);
+			return -1;
+		}
 	}
 	return 0;
 }
 
-/* Read a whole file into a string; NULL with err. */
+/*
+ * Open path for reading if it is a regular file; -1 with err.  Opened
+ * without blocking: a FIFO (or a device) would otherwise stop sockd at
+ * start, or the accept loop at a reload, until someone writes to it.
+ */
+static int
+open_regular(const char *path, char *err, size_t errsz)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+
+	if (fd < 0) {
+		snprintf(err, errsz, "%s:0: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0)
+		snprintf(err, errsz, "%s:0: %s", path, strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(err, errsz, "%s:0: not a regular file", path);
+	else
+		return fd;
+	close(fd);
+	return -1;
+}
+
+/* Read a whole regular file into a string; NULL with err. */
 static char *
 read_file(const char *path, char *err, size_t errsz)
 {
-	FILE *f = fopen(path, "re");
 	char *text;
-	size_t n;
+	size_t len = 0;
+	ssize_t n = 0;
+	int fd;
 
-	if (f == NULL) {
-		snprintf(err, errsz, "%s:0: %s", path, strerror(errno));
+	if ((fd = open_regular(path, err, errsz)) < 0)
 		return NULL;
-	}
-	text = malloc(CFG_FILE_MAX + 1);
-	if (text == NULL) {
-		fclose(f);
+	if ((text = malloc(CFG_FILE_MAX + 1)) == NULL) {
 		snprintf(err, errsz, "%s:0: out of memory", path);
+		close(fd);
 		return NULL;
 	}
-	n = fread(text, 1, CFG_FILE_MAX + 1, f);
-	if (ferror(f) || n > CFG_FILE_MAX) {
-		snprintf(err, errsz, "%s:0: %s", path, ferror(f) ?
-		    strerror(errno) : "larger than 1 MiB");
-		fclose(f);
-		free(text);
-		return NULL;
+	/* One byte more than allowed tells a file that is too large. */
+	while (len <= CFG_FILE_MAX &&
+	    (n = read(fd, text + len, CFG_FILE_MAX + 1 - len)) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			snprintf(err, errsz, "%s:0: %s", path, strerror(errno));
+			break;
+		}
+		len += (size_t)n;
 	}
-	fclose(f);
-	text[n] = '\0';
-	if (strlen(text) != n) {
+	close(fd);
+	if (len > CFG_FILE_MAX)
+		snprintf(err, errsz, "%s:0: larger than 1 MiB", path);
+	else if (memchr(text, '\0', len) != NULL)
 		snprintf(err, errsz, "%s:0: contains a NUL byte", path);
-		free(text);
-		return NULL;
+	else if (n >= 0) {
+		text[len] = '\0';
+		return text;
 	}
-	return text;
+	free(text);
+	return NULL;
 }
 
 /* Read and apply the file at path. */

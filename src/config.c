@@ -88,14 +88,18 @@ config_finish(struct settings *s, char *err, size_t errsz)
 {
 	if (finish_listen(s, err, errsz) < 0)
 		return -1;
+	/* Only the command line can put one there: a file's value is one
+	 * line. */
+	if (s->framing == FRAMING_LINE && !s->echo &&
+	    strchr(s->reply, '\n') != NULL) {
+		snprintf(err, errsz, "reply: a newline in the reply would put "
+		    "line clients out of step");
+		return -1;
+	}
 	if (absolute_path(&s->config_file, err, errsz) < 0 ||
 	    absolute_path(&s->log_file, err, errsz) < 0 ||
 	    absolute_path(&s->pidfile, err, errsz) < 0)
 		return -1;
-	if (s->log_file != NULL && s->syslog) {
-		snprintf(err, errsz, "log-file and syslog exclude each other");
-		return -1;
-	}
 	return 0;
 }
 
@@ -116,13 +120,34 @@ describe_bad_option(int c, char **argv, char *err, size_t errsz)
 		snprintf(err, errsz, "unknown option '%s' (try --help)", arg);
 }
 
+/*
+ * Where the log goes is one choice: --log-file or --syslog on the command
+ * line replaces the file's choice of the other; both given there are an
+ * error.
+ */
+static enum config_result
+choose_log_sink(struct settings *s, bool file_given, bool syslog_given,
+    char *err, size_t errsz)
+{
+	if (file_given && syslog_given) {
+		snprintf(err, errsz, "--log-file and --syslog exclude each "
+		    "other");
+		return CONFIG_ERROR;
+	}
+	if (file_given)
+		s->syslog = false;
+	if (syslog_given)
+		options_clear(s, options_by_name("log-file"));
+	return CONFIG_OK;
+}
+
 /* Apply the command line over s; the first --listen replaces the file's. */
 static enum config_result
 apply_args(struct settings *s, int argc, char **argv, char *err,
     size_t errsz)
 {
 	const struct option_spec *o;
-	bool listen_cleared = false;
+	bool listen_cleared = false, file_given = false, syslog_given = false;
 	int c;
 
 	opterr = 0;
@@ -143,13 +168,16 @@ apply_args(struct settings *s, int argc, char **argv, char *err,
 		}
 		if (options_set(s, o, "--", optarg, err, errsz) < 0)
 			return CONFIG_ERROR;
+		file_given |= o->offset == offsetof(struct settings, log_file);
+		syslog_given |= o->offset == offsetof(struct settings, syslog) &&
+		    s->syslog;
 	}
 	if (optind < argc) {
 		snprintf(err, errsz, "unexpected argument '%s' (try --help)",
 		    argv[optind]);
 		return CONFIG_ERROR;
 	}
-	return CONFIG_OK;
+	return choose_log_sink(s, file_given, syslog_given, err, errsz);
 }
 
 /* Parse the command line into s, then check the result. */

@@ -24,7 +24,26 @@ static int pidfile_fd = -1;
 static char pidfile_path[4096];
 static int ready_fd = -1;	/* write end of the pipe to the parent */
 
-/* Open and lock the pid file. */
+/* Make sure descriptors 0, 1 and 2 are open. */
+int
+daemon_open_stdio(void)
+{
+	int fd;
+
+	/* open() returns the lowest free descriptor: each call fills one
+	 * gap among 0-2, and the first that lands above 2 is not needed. */
+	for (;;) {
+		fd = open("/dev/null", O_RDWR);
+		if (fd < 0)
+			return -1;
+		if (fd > 2) {
+			close(fd);
+			return 0;
+		}
+	}
+}
+
+/* Open and lock the pid file; 0, or the exit status for the failure. */
 int
 pidfile_lock(const char *path, char *err, size_t errsz)
 {
@@ -33,12 +52,12 @@ pidfile_lock(const char *path, char *err, size_t errsz)
 
 	if (strlen(path) >= sizeof pidfile_path) {
 		snprintf(err, errsz, "pidfile %s: name too long", path);
-		return -1;
+		return EX_CANTCREAT;
 	}
 	pidfile_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (pidfile_fd < 0) {
 		snprintf(err, errsz, "pidfile %s: %s", path, strerror(errno));
-		return -1;
+		return EX_CANTCREAT;
 	}
 	/* flock, not fcntl: the lock belongs to the open file, so it
 	 * survives the fork into the daemon. */
@@ -56,9 +75,11 @@ pidfile_lock(const char *path, char *err, size_t errsz)
 			    strerror(saved));
 		close(pidfile_fd);
 		pidfile_fd = -1;
-		return -1;
+		return saved == EWOULDBLOCK ? EX_UNAVAILABLE : EX_OSERR;
 	}
 	strcpy(pidfile_path, path);
+	/* A start that fails from here on must not leave the file behind. */
+	atexit(pidfile_remove);
 	return 0;
 }
 

@@ -9,8 +9,17 @@
 #include <stddef.h>
 
 /*
- * Open and lock the pid file; -1 with err when it cannot be opened or a
- * live sockd holds it.  Nothing is written yet.
+ * Make sure descriptors 0, 1 and 2 are open, on /dev/null where they were
+ * closed, so that no descriptor sockd opens later (the signalfd, a pipe,
+ * the log file) takes their place and receives what is meant for stdin,
+ * stdout or stderr.  -1 if /dev/null cannot be opened.
+ */
+int daemon_open_stdio(void);
+
+/*
+ * Open and lock the pid file, which is removed at exit from now on;
+ * nothing is written yet.  0, or with err the exit status: EX_CANTCREAT
+ * when it cannot be created, EX_UNAVAILABLE when a live sockd holds it.
  */
 int pidfile_lock(const char *path, char *err, size_t errsz);
 /* Write our pid into the locked pid file; -1 with err. */

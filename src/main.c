@@ -93,13 +93,14 @@ static void
 start_listening(const struct settings *s, struct listener *l)
 {
 	char err[CONFIG_ERR_MAX];
+	int status;
 
 	notify_init();
 	if (signals_init() < 0)
 		fatal(EX_OSERR, "signals");
-	if (s->pidfile != NULL && pidfile_lock(s->pidfile, err,
-	    sizeof err) < 0)
-		fatalx(EX_UNAVAILABLE, "%s", err);
+	if (s->pidfile != NULL &&
+	    (status = pidfile_lock(s->pidfile, err, sizeof err)) != 0)
+		fatalx(status, "%s", err);
 	if (listener_open(l, s, err, sizeof err) < 0)
 		fatalx(EX_UNAVAILABLE, "%s", err);
 	if (s->metrics != NULL && metrics_open(&s->metrics_addr, err,
@@ -173,6 +174,9 @@ main(int argc, char **argv)
 	char counters[512];
 	bool drained;
 
+	/* Before anything is opened: see daemon_open_stdio. */
+	if (daemon_open_stdio() < 0)
+		exit(EX_OSERR);
 	settings = load_settings(argc, argv);
 	open_log(settings);
 	start_listening(settings, &listener);

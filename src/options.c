@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "escape.h"
 #include "log.h"
 #include "number.h"
 #include "options.h"
@@ -231,7 +232,7 @@ options_set(struct settings *s, const struct option_spec *o,
     const char *prefix, const char *value, char *err, size_t errsz)
 {
 	unsigned long long number;
-	char expected[64];
+	char expected[64], shown[ESCAPE_SIZE(64)];
 	int rc = 0;
 
 	switch (o->kind) {
@@ -241,7 +242,8 @@ options_set(struct settings *s, const struct option_spec *o,
 		return set_metrics(s, prefix, value, err, errsz);
 	case KIND_STRING:
 	case KIND_REPLY:
-		if (o->kind == KIND_STRING && *value == '\0') {
+		/* An empty reply would leave raw clients without an answer. */
+		if (*value == '\0') {
 			snprintf(err, errsz, "%s%s: empty value", prefix,
 			    o->name);
 			return -1;
@@ -272,7 +274,9 @@ options_set(struct settings *s, const struct option_spec *o,
 	if (rc == 0)
 		return 0;
 	describe_expected(o, expected, sizeof expected);
-	snprintf(err, errsz, "%s%s: '%s' is not %s", prefix, o->name, value,
+	/* Escaped: the value may hold bytes a terminal would act on. */
+	escape_message(value, strlen(value), 64, shown, sizeof shown);
+	snprintf(err, errsz, "%s%s: '%s' is not %s", prefix, o->name, shown,
 	    expected);
 	return -1;
 }
