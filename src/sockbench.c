@@ -26,13 +26,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench-hist.h"
 #include "log.h"
 #include "number.h"
-
-/* Histogram: values below 128 ns exact, then 128 steps per power of two,
- * so a bucket is never wider than 1/128 (0.8%) of its value. */
-#define HIST_SUB 128
-#define HIST_BUCKETS (HIST_SUB + 50 * HIST_SUB)
 
 struct options {
 	const char *host, *port;
@@ -93,35 +89,6 @@ now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* The bucket of a value. */
-static unsigned
-hist_index(uint64_t v)
-{
-	unsigned e;
-
-	if (v < HIST_SUB)
-		return (unsigned)v;
-	e = 63u - (unsigned)__builtin_clzll(v);	/* >= 7 */
-	if (e - 7 >= 50)
-		return HIST_BUCKETS - 1;
-	return HIST_SUB + (e - 7) * HIST_SUB +
-	    (unsigned)((v >> (e - 7)) - HIST_SUB);
-}
-
-/* The middle of a bucket. */
-static uint64_t
-hist_value(unsigned i)
-{
-	unsigned e;
-	uint64_t low;
-
-	if (i < HIST_SUB)
-		return i;
-	e = (i - HIST_SUB) / HIST_SUB + 7;
-	low = (uint64_t)(HIST_SUB + (i - HIST_SUB) % HIST_SUB) << (e - 7);
-	return low + ((1ull << (e - 7)) >> 1);
 }
 
 /* Claim up to want messages to send; fewer when -n runs out. */
@@ -482,23 +449,6 @@ parse_args(int argc, char **argv)
 		opt.threads = opt.conns;
 }
 
-/* The smallest value with at least q of the answers at or below it. */
-static uint64_t
-percentile(const uint64_t *hist, uint64_t total, double q)
-{
-	uint64_t want = (uint64_t)((double)total * q), seen = 0;
-	unsigned i;
-
-	if (want == 0)
-		want = 1;
-	for (i = 0; i < HIST_BUCKETS; i++) {
-		seen += hist[i];
-		if (seen >= want)
-			return hist_value(i);
-	}
-	return 0;
-}
-
 /* Print progress once a second until the workers are done. */
 static void
 progress(struct worker *workers, double elapsed, uint64_t *last)
@@ -629,9 +579,9 @@ result_sum(struct result *r, struct worker *workers)
 static void
 result_print(const struct result *r)
 {
-	double p50 = percentile(r->hist, r->answers, 0.5) / 1e3;
-	double p99 = percentile(r->hist, r->answers, 0.99) / 1e3;
-	double p999 = percentile(r->hist, r->answers, 0.999) / 1e3;
+	double p50 = hist_percentile(r->hist, r->answers, 0.5) / 1e3;
+	double p99 = hist_percentile(r->hist, r->answers, 0.99) / 1e3;
+	double p999 = hist_percentile(r->hist, r->answers, 0.999) / 1e3;
 	double max = r->max_ns / 1e3, rate = (double)r->answers / r->seconds;
 
 	if (opt.json)
