@@ -23,9 +23,9 @@
 #include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sysexits.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "bench-clock.h"
 #include "bench-hist.h"
 #include "log.h"
 #include "number.h"
@@ -81,16 +81,6 @@ static atomic_uint_fast64_t to_send;	/* messages left to start (-n) */
 static atomic_bool stopping;
 static uint64_t deadline_ns;
 
-/* Nanoseconds on the monotonic clock. */
-static uint64_t
-now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* Claim up to want messages to send; fewer when -n runs out. */
 static unsigned
 claim(unsigned want)
@@ -114,7 +104,7 @@ claim(unsigned want)
 static int
 send_messages(struct conn *c, unsigned n)
 {
-	uint64_t t = now_ns();
+	uint64_t t = bench_now_ns();
 	size_t len = n * msg_len, off = 0;
 	ssize_t w;
 	unsigned i;
@@ -193,7 +183,7 @@ static unsigned
 scan_answers(struct worker *w, struct conn *c, const char *buf, size_t n)
 {
 	size_t expect_len = opt.expect ? strlen(opt.expect) : 0;
-	uint64_t t = now_ns();
+	uint64_t t = bench_now_ns();
 	unsigned answers = 0;
 	size_t i;
 
@@ -336,7 +326,7 @@ worker_main(void *arg)
 			w->errors++;
 	}
 	while (!worker_done(w)) {
-		if (deadline_ns && now_ns() >= deadline_ns)
+		if (deadline_ns && bench_now_ns() >= deadline_ns)
 			atomic_store(&stopping, true);
 		if (atomic_load_explicit(&stopping, memory_order_relaxed))
 			for (i = 0; i < w->nconns; i++)
@@ -547,9 +537,9 @@ workers_wait(struct worker *workers, uint64_t start)
 		while (opt.seconds > 2 && pthread_tryjoin_np(workers[i].thread,
 		    NULL) != 0) {
 			usleep(20000);
-			if (now_ns() >= next_progress) {
-				progress(workers, (double)(now_ns() - start) /
-				    1e9, &last);
+			if (bench_now_ns() >= next_progress) {
+				progress(workers, (double)(bench_now_ns() -
+				    start) / 1e9, &last);
 				next_progress += 1000000000u;
 			}
 		}
@@ -618,12 +608,12 @@ main(int argc, char **argv)
 	prepare_target();
 	conns = conns_new();
 	atomic_store(&to_send, opt.messages);
-	start = now_ns();
+	start = bench_now_ns();
 	if (opt.seconds > 0)
 		deadline_ns = start + (uint64_t)(opt.seconds * 1e9);
 	workers = workers_start(conns);
 	workers_wait(workers, start);
-	result.seconds = (double)(now_ns() - start) / 1e9;
+	result.seconds = (double)(bench_now_ns() - start) / 1e9;
 	result_sum(&result, workers);
 	result_print(&result);
 	conns_free(conns);
