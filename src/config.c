@@ -17,6 +17,7 @@
 #include "cfg.h"
 #include "config.h"
 #include "options.h"
+#include "options-cli.h"
 
 /* Fill s with the table's defaults. */
 void

@@ -18,7 +18,7 @@
 #include "log.h"
 #include "metrics.h"
 #include "notify.h"
-#include "options.h"
+#include "options-cli.h"
 #include "perip.h"
 #include "pool.h"
 #include "queue.h"

@@ -1,13 +1,11 @@
 /*
  * options.h - settings handled by their row of the table in
- * options-table.c: set from text, copied, compared, defaulted, and
- * turned into getopt_long's tables and --help.  Pure apart from the
- * allocation of copied strings; errors come back as text.
+ * options-table.c: set from text, copied, compared, defaulted.  Pure
+ * apart from the allocation of copied strings; errors come back as text.
  */
 #ifndef SOCKD_OPTIONS_H
 #define SOCKD_OPTIONS_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -15,17 +13,10 @@
 #include "options-table.h"
 #include "settings.h"
 
-/* getopt_long values for options without a letter start here. */
-#define OPTIONS_LONG_ONLY_BASE 256
-
 /* The row named name (as in a file or after "--"), or NULL. */
 const struct option_spec *options_by_name(const char *name);
 /* The row for a value getopt_long returned, or NULL. */
 const struct option_spec *options_by_getopt(int value);
-/* getopt_long's tables for every row, plus --help and --version. */
-const struct option *options_longopts(void);
-const char *options_shortopts(void);
-
 /*
  * Set the option o of s from text; value is NULL for a flag given bare
  * on the command line.  -1 with err naming it as prefix + name
@@ -49,7 +40,4 @@ bool options_equal(const struct settings *a, const struct settings *b,
 void options_describe_change(const struct settings *from,
     const struct settings *to, const struct option_spec *o, char *out,
     size_t outsz);
-/* Print --help, made from the table. */
-void options_usage(FILE *out);
-
 #endif

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "number.h"
 #include "options.h"
+#include "options-cli.h"
 
 struct parsed {
 	struct settings s;

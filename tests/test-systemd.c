@@ -69,6 +69,20 @@ notify_expect(struct notify_listener *n, const char *needle)
 	return true;
 }
 
+/* Start sockd with $NOTIFY_SOCKET at path and the watchdog period. */
+static struct server *
+start_notified(const char *path, const char *watchdog_usec)
+{
+	struct server *srv;
+
+	g_setenv("NOTIFY_SOCKET", path, TRUE);
+	g_setenv("WATCHDOG_USEC", watchdog_usec, TRUE);
+	srv = server_start(NULL);
+	g_unsetenv("NOTIFY_SOCKET");
+	g_unsetenv("WATCHDOG_USEC");
+	return srv;
+}
+
 /* READY, WATCHDOG, RELOADING and STOPPING each come in their turn. */
 static void
 run_notify_test(bool abstract)
@@ -79,11 +93,7 @@ run_notify_test(bool abstract)
 	int status;
 
 	notify_listen(&n, dir, abstract);
-	g_setenv("NOTIFY_SOCKET", n.path, TRUE);
-	g_setenv("WATCHDOG_USEC", "400000", TRUE);
-	srv = server_start(NULL);
-	g_unsetenv("NOTIFY_SOCKET");
-	g_unsetenv("WATCHDOG_USEC");
+	srv = start_notified(n.path, "400000");
 	g_assert_true(notify_expect(&n, "READY=1\nSTATUS=accepted=0"));
 	/* Watchdog at half of 400 ms: it keeps coming. */
 	g_assert_true(notify_expect(&n, "WATCHDOG=1|"));
@@ -361,11 +371,7 @@ test_notify_reader_stopped(void)
 
 	notify_listen(&n, dir, false);
 	notify_fill(&n);
-	g_setenv("NOTIFY_SOCKET", n.path, TRUE);
-	g_setenv("WATCHDOG_USEC", "20000", TRUE);
-	srv = server_start(NULL);
-	g_unsetenv("NOTIFY_SOCKET");
-	g_unsetenv("WATCHDOG_USEC");
+	srv = start_notified(n.path, "20000");
 	/* Blocked in sendto, the accept loop would answer nobody. */
 	fd = server_connect(srv);
 	tcp_exchange(fd, "x", "ok");
@@ -397,11 +403,7 @@ test_notify_socket_missing(void)
 	struct server *srv;
 	int i;
 
-	g_setenv("NOTIFY_SOCKET", path, TRUE);
-	g_setenv("WATCHDOG_USEC", "20000", TRUE);
-	srv = server_start(NULL);
-	g_unsetenv("NOTIFY_SOCKET");
-	g_unsetenv("WATCHDOG_USEC");
+	srv = start_notified(path, "20000");
 	/* Each SIGUSR1 also sends STATUS=, which fails again. */
 	for (i = 1; i <= 3; i++) {
 		server_signal(srv, SIGUSR1);
@@ -429,11 +431,7 @@ test_notify_status_not_per_tick(void)
 	ssize_t len;
 
 	notify_listen(&n, dir, false);
-	g_setenv("NOTIFY_SOCKET", n.path, TRUE);
-	g_setenv("WATCHDOG_USEC", "100000", TRUE);
-	srv = server_start(NULL);
-	g_unsetenv("NOTIFY_SOCKET");
-	g_unsetenv("WATCHDOG_USEC");
+	srv = start_notified(n.path, "100000");
 	g_assert_true(notify_expect(&n, "READY=1"));
 	/* Twenty ticks of the 50 ms watchdog: about a second. */
 	while (watchdogs < 20) {
