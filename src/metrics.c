@@ -191,9 +191,14 @@ read_head(int fd, char *buf, size_t size, int64_t deadline, bool *full)
 	return len;
 }
 
-/* Answer one scraper within EXCHANGE_TIMEOUT_S in all. */
-static void
-serve_one(int fd)
+/*
+ * The whole answer, status line to body, into out; its length, or 0 if
+ * out is too small.  Only the page is in the Prometheus format: an error
+ * says so in plain text, so that a scraper does not take it for samples.
+ */
+size_t
+metrics_reply(enum metrics_answer answer, const struct stats_snapshot *snap,
+    char *out, size_t outsz)
 {
 	static const char *const status[] = {
 		[METRICS_OK] = "200 OK", [METRICS_HEAD] = "200 OK",
@@ -201,36 +206,49 @@ serve_one(int fd)
 		[METRICS_BAD_METHOD] = "405 Method Not Allowed",
 		[METRICS_BAD_REQUEST] = "400 Bad Request",
 	};
+	bool page = answer == METRICS_OK || answer == METRICS_HEAD;
+	char body[PAGE_MAX];
+	size_t body_len;
+	int n;
+
+	if (page)
+		body_len = metrics_render(snap, body, sizeof body);
+	else
+		body_len = (size_t)snprintf(body, sizeof body, "%s\n",
+		    status[answer]);
+	n = snprintf(out, outsz, "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\n%sConnection: close\r\n\r\n%.*s",
+	    status[answer], page ? "text/plain; version=0.0.4; charset=utf-8" :
+	    "text/plain; charset=utf-8", body_len,
+	    answer == METRICS_BAD_METHOD ? "Allow: GET, HEAD\r\n" : "",
+	    answer == METRICS_HEAD ? 0 : (int)body_len, body);
+	if (n < 0 || (size_t)n >= outsz)
+		return 0;
+	return (size_t)n;
+}
+
+/* Answer one scraper within EXCHANGE_TIMEOUT_S in all. */
+static void
+serve_one(int fd)
+{
 	int64_t deadline = clock_now_ms() + EXCHANGE_TIMEOUT_S * 1000;
 	struct stats_snapshot snap;
-	char head[HEAD_MAX], page[PAGE_MAX], reply[PAGE_MAX + 256];
+	char head[HEAD_MAX], reply[PAGE_MAX + 256];
 	enum metrics_answer answer;
-	size_t page_len = 0, head_len;
+	size_t head_len, reply_len;
 	int64_t left;
 	bool full;
-	int n;
 
 	head_len = read_head(fd, head, sizeof head, deadline, &full);
 	if (head_len == 0)
 		return;
 	answer = full ? METRICS_BAD_REQUEST : metrics_route(head, head_len);
-	if (answer == METRICS_OK || answer == METRICS_HEAD) {
-		stats_read(&snap);
-		page_len = metrics_render(&snap, page, sizeof page);
-	} else
-		page_len = (size_t)snprintf(page, sizeof page, "%s\n",
-		    status[answer]);
-	n = snprintf(reply, sizeof reply, "HTTP/1.1 %s\r\n"
-	    "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-	    "Content-Length: %zu\r\n%sConnection: close\r\n\r\n%.*s",
-	    status[answer], page_len,
-	    answer == METRICS_BAD_METHOD ? "Allow: GET, HEAD\r\n" : "",
-	    answer == METRICS_HEAD ? 0 : (int)page_len, page);
+	stats_read(&snap);
+	reply_len = metrics_reply(answer, &snap, reply, sizeof reply);
 	left = deadline - clock_now_ms();
 	/* The rest of the deadline; a stop request wakes the wait. */
-	if (n > 0 && left > 0 && net_send_all(fd, reply, (size_t)n <
-	    sizeof reply ? (size_t)n : sizeof reply - 1, (int)left,
-	    stop_pipe[0], NULL) < 0)
+	if (reply_len > 0 && left > 0 && net_send_all(fd, reply, reply_len,
+	    (int)left, stop_pipe[0], NULL) < 0)
 		log_debug("metrics: send: %s", strerror(errno));
 }
 

@@ -26,6 +26,12 @@ enum metrics_answer metrics_route(const char *head, size_t len);
 /* Write the page for snap into out; its length (truncated if too long). */
 size_t metrics_render(const struct stats_snapshot *snap, char *out,
     size_t outsz);
+/*
+ * The whole HTTP answer for answer (the page made from snap for a 200)
+ * into out; its length, or 0 if out is too small.
+ */
+size_t metrics_reply(enum metrics_answer answer,
+    const struct stats_snapshot *snap, char *out, size_t outsz);
 /* Bind and listen on addr, logging "metrics on ADDR:PORT"; -1 with err. */
 int metrics_open(const struct listen_addr *addr, char *err, size_t errsz);
 /* Start answering (after any fork); -1 with errno if no thread. */

@@ -77,6 +77,38 @@ metrics_port(struct server *srv)
 	return port;
 }
 
+/*
+ * Check the framing of an answer: its Content-Type is type, it says
+ * Connection: close, and its Content-Length is the length of the body
+ * that follows, or for a HEAD request (headers_only) of the body that a
+ * GET would have had, with none sent.  Returns the body (g_free it).
+ */
+static char *
+http_body(const char *got, const char *type, bool headers_only)
+{
+	const char *end = strstr(got, "\r\n\r\n"), *field;
+	char *headers, *expect;
+	guint64 length;
+
+	g_assert_nonnull(end);
+	headers = g_strndup(got, (gsize)(end - got) + 2);
+	expect = g_strdup_printf("\r\nContent-Type: %s\r\n", type);
+	g_assert_nonnull(strstr(headers, expect));
+	g_assert_nonnull(strstr(headers, "\r\nConnection: close\r\n"));
+	field = strstr(headers, "\r\nContent-Length: ");
+	g_assert_nonnull(field);
+	length = g_ascii_strtoull(field + 18, NULL, 10);
+	end += 4;
+	if (headers_only) {
+		g_assert_cmpuint(length, >, 0);
+		g_assert_cmpstr(end, ==, "");
+	} else
+		g_assert_cmpuint(length, ==, strlen(end));
+	g_free(expect);
+	g_free(headers);
+	return g_strdup(end);
+}
+
 /* GET /metrics serves the counters; other requests get an HTTP error. */
 static void
 test_metrics_endpoint(void)
@@ -90,8 +122,8 @@ test_metrics_endpoint(void)
 
 	got = http_exchange(port, "GET /metrics HTTP/1.1\r\n"
 	    "Host: localhost\r\n\r\n", "HTTP/1.1 200 OK\r\n");
-	g_assert_nonnull(strstr(got, "\r\nContent-Type: text/plain; "
-	    "version=0.0.4"));
+	g_free(http_body(got, "text/plain; version=0.0.4; charset=utf-8",
+	    false));
 	g_assert_nonnull(strstr(got, "\nsockd_connections_accepted_total 1\n"));
 	g_assert_nonnull(strstr(got, "\nsockd_connections_active 1\n"));
 	g_assert_nonnull(strstr(got, "\nsockd_messages_received_total 2\n"));
@@ -114,6 +146,38 @@ test_metrics_endpoint(void)
 	/* The server still answers its clients, and stops cleanly. */
 	tcp_exchange(fd, "three\n", "ok\n");
 	close(fd);
+	server_stop(srv);
+}
+
+/*
+ * The errors are plain text, not the Prometheus format (a scraper must
+ * not parse them as samples), short, and framed like the page.
+ */
+static void
+test_metrics_error_answers(void)
+{
+	static const struct {
+		const char *request, *status, *body;
+	} cases[] = {
+		{ "GET /other HTTP/1.1\r\n\r\n", "HTTP/1.1 404 ",
+		    "404 Not Found\n" },
+		{ "POST /metrics HTTP/1.1\r\n\r\n", "HTTP/1.1 405 ",
+		    "405 Method Not Allowed\n" },
+		{ "hello\r\n\r\n", "HTTP/1.1 400 ", "400 Bad Request\n" },
+	};
+	struct server *srv = server_start("--metrics", "127.0.0.1:0", NULL);
+	int port = metrics_port(srv);
+	char *got, *body;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		got = http_exchange(port, cases[i].request, cases[i].status);
+		g_assert_null(strstr(got, "version=0.0.4"));
+		body = http_body(got, "text/plain; charset=utf-8", false);
+		g_assert_cmpstr(body, ==, cases[i].body);
+		g_free(body);
+		g_free(got);
+	}
 	server_stop(srv);
 }
 
@@ -151,6 +215,8 @@ main(int argc, char **argv)
 	g_test_add_func("/service/sigusr1/counts-open-connections",
 	    test_sigusr1_counts_open_connections);
 	g_test_add_func("/service/metrics/endpoint", test_metrics_endpoint);
+	g_test_add_func("/service/metrics/error-answers",
+	    test_metrics_error_answers);
 	g_test_add_func("/service/metrics/trickle-cut-off",
 	    test_metrics_trickle_cut_off);
 	return g_test_run();

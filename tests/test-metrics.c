@@ -78,11 +78,57 @@ test_render(void)
 	g_assert_cmpuint(len, <, sizeof small);
 }
 
+/* The page is served in the Prometheus format, framed by its length. */
+static void
+test_reply_page(void)
+{
+	struct stats_snapshot snap = { .accepted = 7 };
+	char page[4096], reply[8192], *expect;
+	size_t page_len = metrics_render(&snap, page, sizeof page);
+	size_t len = metrics_reply(METRICS_OK, &snap, reply, sizeof reply);
+
+	expect = g_strdup_printf("HTTP/1.1 200 OK\r\n"
+	    "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n%s",
+	    page_len, page);
+	g_assert_cmpuint(len, ==, strlen(reply));
+	g_assert_cmpstr(reply, ==, expect);
+	g_free(expect);
+	/* Too small a buffer gets nothing rather than a lying length. */
+	g_assert_cmpuint(metrics_reply(METRICS_OK, &snap, reply, 100), ==, 0);
+}
+
+/* An error is a line of plain text, not something to parse as samples. */
+static void
+test_reply_error(void)
+{
+	struct stats_snapshot snap = { 0 };
+	char reply[8192];
+
+	metrics_reply(METRICS_NOT_FOUND, &snap, reply, sizeof reply);
+	g_assert_cmpstr(reply, ==, "HTTP/1.1 404 Not Found\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: 14\r\nConnection: close\r\n\r\n"
+	    "404 Not Found\n");
+	metrics_reply(METRICS_BAD_METHOD, &snap, reply, sizeof reply);
+	g_assert_cmpstr(reply, ==, "HTTP/1.1 405 Method Not Allowed\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: 23\r\nAllow: GET, HEAD\r\n"
+	    "Connection: close\r\n\r\n405 Method Not Allowed\n");
+	metrics_reply(METRICS_BAD_REQUEST, &snap, reply, sizeof reply);
+	g_assert_cmpstr(reply, ==, "HTTP/1.1 400 Bad Request\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: 16\r\nConnection: close\r\n\r\n"
+	    "400 Bad Request\n");
+}
+
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/metrics/route", test_route);
 	g_test_add_func("/metrics/render", test_render);
+	g_test_add_func("/metrics/reply/page", test_reply_page);
+	g_test_add_func("/metrics/reply/error", test_reply_error);
 	return g_test_run();
 }
