@@ -1,6 +1,6 @@
 /*
  * metrics.c - the Prometheus endpoint: a listening socket, one thread,
- * one short HTTP/1.x exchange per connection, then close.
+ * one short HTTP/1.0 or 1.1 exchange per connection, then close.
  */
 #include "build-config.h"
 
@@ -29,12 +29,30 @@ static int stop_pipe[2] = { -1, -1 };
 static pthread_t thread;
 static bool running;
 
+/*
+ * Judge the HTTP-version of a request line: exactly HTTP/1.0 or HTTP/1.1
+ * is METRICS_OK; another HTTP version, well formed ("HTTP/2.0"), is one
+ * we do not speak (505); anything else is not HTTP (400).
+ */
+static enum metrics_answer
+check_version(const char *version, size_t len)
+{
+	if (len != 8 || memcmp(version, "HTTP/", 5) != 0 ||
+	    version[5] < '0' || version[5] > '9' || version[6] != '.' ||
+	    version[7] < '0' || version[7] > '9')
+		return METRICS_BAD_REQUEST;
+	if (version[5] == '1' && (version[7] == '0' || version[7] == '1'))
+		return METRICS_OK;
+	return METRICS_BAD_VERSION;
+}
+
 /* Route a request head. */
 enum metrics_answer
 metrics_route(const char *head, size_t len)
 {
 	const char *eol = memchr(head, '\n', len), *sp, *target, *version;
 	size_t line, method_len, target_len;
+	enum metrics_answer verdict;
 
 	if (eol == NULL)
 		return METRICS_BAD_REQUEST;
@@ -47,10 +65,12 @@ metrics_route(const char *head, size_t len)
 	method_len = (size_t)(sp - head);
 	target = sp + 1;
 	version = memchr(target, ' ', line - method_len - 1);
-	if (version == NULL || version == target ||
-	    (size_t)(head + line - version) != 9 ||
-	    memcmp(version, " HTTP/1.", 8) != 0)
+	if (version == NULL || version == target)
 		return METRICS_BAD_REQUEST;
+	verdict = check_version(version + 1, (size_t)(head + line - version) -
+	    1);
+	if (verdict != METRICS_OK)
+		return verdict;
 	target_len = (size_t)(version - target);
 	if (!(method_len == 3 && memcmp(head, "GET", 3) == 0) &&
 	    !(method_len == 4 && memcmp(head, "HEAD", 4) == 0))
@@ -205,6 +225,7 @@ metrics_reply(enum metrics_answer answer, const struct stats_snapshot *snap,
 		[METRICS_NOT_FOUND] = "404 Not Found",
 		[METRICS_BAD_METHOD] = "405 Method Not Allowed",
 		[METRICS_BAD_REQUEST] = "400 Bad Request",
+		[METRICS_BAD_VERSION] = "505 HTTP Version Not Supported",
 	};
 	bool page = answer == METRICS_OK || answer == METRICS_HEAD;
 	char body[PAGE_MAX];

@@ -18,7 +18,8 @@ enum metrics_answer {
 	METRICS_HEAD,		/* 200, headers only */
 	METRICS_NOT_FOUND,	/* 404 */
 	METRICS_BAD_METHOD,	/* 405 */
-	METRICS_BAD_REQUEST,	/* 400 */
+	METRICS_BAD_REQUEST,	/* 400: not a well-formed request */
+	METRICS_BAD_VERSION,	/* 505: HTTP, but not 1.0 or 1.1 */
 };
 
 /* Route a request head ("GET /metrics HTTP/1.1\r\n..."). */

@@ -164,6 +164,8 @@ test_metrics_error_answers(void)
 		{ "POST /metrics HTTP/1.1\r\n\r\n", "HTTP/1.1 405 ",
 		    "405 Method Not Allowed\n" },
 		{ "hello\r\n\r\n", "HTTP/1.1 400 ", "400 Bad Request\n" },
+		{ "GET /metrics HTTP/2.0\r\n\r\n", "HTTP/1.1 505 ",
+		    "505 HTTP Version Not Supported\n" },
 	};
 	struct server *srv = server_start("--metrics", "127.0.0.1:0", NULL);
 	int port = metrics_port(srv);
@@ -177,6 +179,33 @@ test_metrics_error_answers(void)
 		g_assert_cmpstr(body, ==, cases[i].body);
 		g_free(body);
 		g_free(got);
+	}
+	server_stop(srv);
+}
+
+/* Only HTTP/1.0 and HTTP/1.1 get the page: "HTTP/1.X" is not HTTP. */
+static void
+test_metrics_http_version(void)
+{
+	static const struct {
+		const char *request, *status;
+	} cases[] = {
+		{ "GET /metrics HTTP/1.0\r\n\r\n", "HTTP/1.1 200 " },
+		{ "GET /metrics HTTP/1.1\r\n\r\n", "HTTP/1.1 200 " },
+		{ "GET /metrics HTTP/1.X\r\n\r\n", "HTTP/1.1 400 " },
+		{ "GET /metrics HTTP/1.\n\r\n\r\n", "HTTP/1.1 400 " },
+		{ "GET /metrics http/1.1\r\n\r\n", "HTTP/1.1 400 " },
+		{ "GET /metrics HTTP/1.2\r\n\r\n", "HTTP/1.1 505 " },
+		{ "GET /metrics HTTP/2.0\r\n\r\n", "HTTP/1.1 505 " },
+	};
+	struct server *srv = server_start("--metrics", "127.0.0.1:0", NULL);
+	int port = metrics_port(srv);
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_test_message("%s", cases[i].request);
+		g_free(http_exchange(port, cases[i].request,
+		    cases[i].status));
 	}
 	server_stop(srv);
 }
@@ -217,6 +246,8 @@ main(int argc, char **argv)
 	g_test_add_func("/service/metrics/endpoint", test_metrics_endpoint);
 	g_test_add_func("/service/metrics/error-answers",
 	    test_metrics_error_answers);
+	g_test_add_func("/service/metrics/http-version",
+	    test_metrics_http_version);
 	g_test_add_func("/service/metrics/trickle-cut-off",
 	    test_metrics_trickle_cut_off);
 	return g_test_run();

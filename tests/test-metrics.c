@@ -33,12 +33,42 @@ test_route(void)
 	    METRICS_BAD_METHOD);
 	g_assert_cmpint(route("GET /metrics\r\n\r\n"), ==,
 	    METRICS_BAD_REQUEST);
-	g_assert_cmpint(route("GET /metrics HTTP/2.0\r\n\r\n"), ==,
-	    METRICS_BAD_REQUEST);
 	g_assert_cmpint(route("hello"), ==, METRICS_BAD_REQUEST);
 	g_assert_cmpint(route(" /metrics HTTP/1.1\r\n"), ==,
 	    METRICS_BAD_REQUEST);
 	g_assert_cmpint(route(""), ==, METRICS_BAD_REQUEST);
+}
+
+/* Exactly HTTP/1.0 and HTTP/1.1 are spoken; another version is 505. */
+static void
+test_route_version(void)
+{
+	static const struct {
+		const char *head;
+		enum metrics_answer answer;
+	} cases[] = {
+		{ "GET /metrics HTTP/1.0\r\n\r\n", METRICS_OK },
+		{ "GET /metrics HTTP/1.1\r\n\r\n", METRICS_OK },
+		{ "GET /metrics HTTP/1.X\r\n\r\n", METRICS_BAD_REQUEST },
+		{ "GET /metrics HTTP/1.\r\n\r\n", METRICS_BAD_REQUEST },
+		{ "GET /metrics HTTP/1.11\r\n\r\n", METRICS_BAD_REQUEST },
+		{ "GET /metrics HTTP/1.1 \r\n\r\n", METRICS_BAD_REQUEST },
+		{ "GET /metrics http/1.1\r\n\r\n", METRICS_BAD_REQUEST },
+		{ "GET /metrics HTTPS/1.1\r\n\r\n", METRICS_BAD_REQUEST },
+		{ "GET /metrics HTTP/x.1\r\n\r\n", METRICS_BAD_REQUEST },
+		{ "GET /metrics HTTP/1.2\r\n\r\n", METRICS_BAD_VERSION },
+		{ "GET /metrics HTTP/2.0\r\n\r\n", METRICS_BAD_VERSION },
+		{ "GET /metrics HTTP/0.9\r\n\r\n", METRICS_BAD_VERSION },
+		/* The version is judged before the method and the path. */
+		{ "BREW /pot HTTP/1.X\r\n\r\n", METRICS_BAD_REQUEST },
+		{ "BREW /pot HTTP/3.0\r\n\r\n", METRICS_BAD_VERSION },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_test_message("%s", cases[i].head);
+		g_assert_cmpint(route(cases[i].head), ==, cases[i].answer);
+	}
 }
 
 static void
@@ -127,6 +157,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/metrics/route", test_route);
+	g_test_add_func("/metrics/route/version", test_route_version);
 	g_test_add_func("/metrics/render", test_render);
 	g_test_add_func("/metrics/reply/page", test_reply_page);
 	g_test_add_func("/metrics/reply/error", test_reply_error);
