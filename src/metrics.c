@@ -46,14 +46,15 @@ check_version(const char *version, size_t len)
 	return METRICS_BAD_VERSION;
 }
 
-/* Route a request head. */
+/* Route a request head; *headers_only tells a HEAD request. */
 enum metrics_answer
-metrics_route(const char *head, size_t len)
+metrics_route(const char *head, size_t len, bool *headers_only)
 {
 	const char *eol = memchr(head, '\n', len), *sp, *target, *version;
 	size_t line, method_len, target_len;
 	enum metrics_answer verdict;
 
+	*headers_only = false;
 	if (eol == NULL)
 		return METRICS_BAD_REQUEST;
 	line = (size_t)(eol - head);
@@ -63,6 +64,8 @@ metrics_route(const char *head, size_t len)
 	if (sp == NULL || sp == head)
 		return METRICS_BAD_REQUEST;
 	method_len = (size_t)(sp - head);
+	/* Whatever the answer, a HEAD request gets no body (RFC 9110). */
+	*headers_only = method_len == 4 && memcmp(head, "HEAD", 4) == 0;
 	target = sp + 1;
 	version = memchr(target, ' ', line - method_len - 1);
 	if (version == NULL || version == target)
@@ -73,12 +76,12 @@ metrics_route(const char *head, size_t len)
 		return verdict;
 	target_len = (size_t)(version - target);
 	if (!(method_len == 3 && memcmp(head, "GET", 3) == 0) &&
-	    !(method_len == 4 && memcmp(head, "HEAD", 4) == 0))
+	    !*headers_only)
 		return METRICS_BAD_METHOD;
 	/* A query string does not change the page. */
 	if ((target_len == 8 || (target_len > 8 && target[8] == '?')) &&
 	    memcmp(target, "/metrics", 8) == 0)
-		return method_len == 4 ? METRICS_HEAD : METRICS_OK;
+		return METRICS_OK;
 	return METRICS_NOT_FOUND;
 }
 
@@ -212,22 +215,23 @@ read_head(int fd, char *buf, size_t size, int64_t deadline, bool *full)
 }
 
 /*
- * The whole answer, status line to body, into out; its length, or 0 if
- * out is too small.  Only the page is in the Prometheus format: an error
- * says so in plain text, so that a scraper does not take it for samples.
+ * The whole answer, status line to body (none if headers_only), into
+ * out; its length, or 0 if out is too small.  Only the page is in the
+ * Prometheus format: an error says so in plain text, so that a scraper
+ * does not take it for samples.
  */
 size_t
-metrics_reply(enum metrics_answer answer, const struct stats_snapshot *snap,
-    char *out, size_t outsz)
+metrics_reply(enum metrics_answer answer, bool headers_only,
+    const struct stats_snapshot *snap, char *out, size_t outsz)
 {
 	static const char *const status[] = {
-		[METRICS_OK] = "200 OK", [METRICS_HEAD] = "200 OK",
+		[METRICS_OK] = "200 OK",
 		[METRICS_NOT_FOUND] = "404 Not Found",
 		[METRICS_BAD_METHOD] = "405 Method Not Allowed",
 		[METRICS_BAD_REQUEST] = "400 Bad Request",
 		[METRICS_BAD_VERSION] = "505 HTTP Version Not Supported",
 	};
-	bool page = answer == METRICS_OK || answer == METRICS_HEAD;
+	bool page = answer == METRICS_OK;
 	char body[PAGE_MAX];
 	size_t body_len;
 	int n;
@@ -242,7 +246,7 @@ metrics_reply(enum metrics_answer answer, const struct stats_snapshot *snap,
 	    status[answer], page ? "text/plain; version=0.0.4; charset=utf-8" :
 	    "text/plain; charset=utf-8", body_len,
 	    answer == METRICS_BAD_METHOD ? "Allow: GET, HEAD\r\n" : "",
-	    answer == METRICS_HEAD ? 0 : (int)body_len, body);
+	    headers_only ? 0 : (int)body_len, body);
 	if (n < 0 || (size_t)n >= outsz)
 		return 0;
 	return (size_t)n;
@@ -258,14 +262,16 @@ serve_one(int fd)
 	enum metrics_answer answer;
 	size_t head_len, reply_len;
 	int64_t left;
-	bool full;
+	bool full, headers_only = false;
 
 	head_len = read_head(fd, head, sizeof head, deadline, &full);
 	if (head_len == 0)
 		return;
-	answer = full ? METRICS_BAD_REQUEST : metrics_route(head, head_len);
+	answer = full ? METRICS_BAD_REQUEST : metrics_route(head, head_len,
+	    &headers_only);
 	stats_read(&snap);
-	reply_len = metrics_reply(answer, &snap, reply, sizeof reply);
+	reply_len = metrics_reply(answer, headers_only, &snap, reply,
+	    sizeof reply);
 	left = deadline - clock_now_ms();
 	/* The rest of the deadline; a stop request wakes the wait. */
 	if (reply_len > 0 && left > 0 && net_send_all(fd, reply, reply_len,

@@ -183,6 +183,29 @@ test_metrics_error_answers(void)
 	server_stop(srv);
 }
 
+/*
+ * A HEAD request gets the headers of the answer a GET would get, with
+ * its Content-Length, and no body, whatever the status.
+ */
+static void
+test_metrics_head(void)
+{
+	struct server *srv = server_start("--metrics", "127.0.0.1:0", NULL);
+	int port = metrics_port(srv);
+	char *got;
+
+	got = http_exchange(port, "HEAD /metrics HTTP/1.1\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\n");
+	g_free(http_body(got, "text/plain; version=0.0.4; charset=utf-8",
+	    true));
+	g_free(got);
+	got = http_exchange(port, "HEAD /other HTTP/1.1\r\n\r\n",
+	    "HTTP/1.1 404 ");
+	g_free(http_body(got, "text/plain; charset=utf-8", true));
+	g_free(got);
+	server_stop(srv);
+}
+
 /* Only HTTP/1.0 and HTTP/1.1 get the page: "HTTP/1.X" is not HTTP. */
 static void
 test_metrics_http_version(void)
@@ -246,6 +269,7 @@ main(int argc, char **argv)
 	g_test_add_func("/service/metrics/endpoint", test_metrics_endpoint);
 	g_test_add_func("/service/metrics/error-answers",
 	    test_metrics_error_answers);
+	g_test_add_func("/service/metrics/head", test_metrics_head);
 	g_test_add_func("/service/metrics/http-version",
 	    test_metrics_http_version);
 	g_test_add_func("/service/metrics/trickle-cut-off",

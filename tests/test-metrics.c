@@ -1,6 +1,6 @@
 /*
  * test-metrics.c - the Prometheus endpoint's pure parts: which requests
- * get the page, and the page itself.
+ * get the page, the page itself, and the answers around it.
  */
 #include "build-config.h"
 
@@ -9,12 +9,16 @@
 
 #include "metrics.h"
 
+/* Route a C string, whatever its method. */
 static enum metrics_answer
 route(const char *head)
 {
-	return metrics_route(head, strlen(head));
+	bool headers_only;
+
+	return metrics_route(head, strlen(head), &headers_only);
 }
 
+/* GET and HEAD of /metrics get the page; other requests an error. */
 static void
 test_route(void)
 {
@@ -24,7 +28,7 @@ test_route(void)
 	g_assert_cmpint(route("GET /metrics?name[]=x HTTP/1.1\r\n\r\n"), ==,
 	    METRICS_OK);
 	g_assert_cmpint(route("HEAD /metrics HTTP/1.1\r\n\r\n"), ==,
-	    METRICS_HEAD);
+	    METRICS_OK);
 	g_assert_cmpint(route("GET / HTTP/1.1\r\n\r\n"), ==,
 	    METRICS_NOT_FOUND);
 	g_assert_cmpint(route("GET /metricsx HTTP/1.1\r\n\r\n"), ==,
@@ -71,6 +75,36 @@ test_route_version(void)
 	}
 }
 
+/* A HEAD request is told apart, whatever its answer: none has a body. */
+static void
+test_route_head(void)
+{
+	static const struct {
+		const char *head;
+		enum metrics_answer answer;
+		bool headers_only;
+	} cases[] = {
+		{ "HEAD /metrics HTTP/1.1\r\n\r\n", METRICS_OK, true },
+		{ "HEAD /other HTTP/1.1\r\n\r\n", METRICS_NOT_FOUND, true },
+		{ "HEAD /metrics HTTP/2.0\r\n\r\n", METRICS_BAD_VERSION, true },
+		{ "GET /metrics HTTP/1.1\r\n\r\n", METRICS_OK, false },
+		{ "HEADS /metrics HTTP/1.1\r\n\r\n", METRICS_BAD_METHOD, false },
+		{ "head /metrics HTTP/1.1\r\n\r\n", METRICS_BAD_METHOD, false },
+		{ "HEAD\r\n\r\n", METRICS_BAD_REQUEST, false },
+	};
+	bool headers_only;
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_test_message("%s", cases[i].head);
+		g_assert_cmpint(metrics_route(cases[i].head,
+		    strlen(cases[i].head), &headers_only), ==,
+		    cases[i].answer);
+		g_assert_cmpint(headers_only, ==, cases[i].headers_only);
+	}
+}
+
+/* The page: every counter, each after its HELP and TYPE lines. */
 static void
 test_render(void)
 {
@@ -115,7 +149,8 @@ test_reply_page(void)
 	struct stats_snapshot snap = { .accepted = 7 };
 	char page[4096], reply[8192], *expect;
 	size_t page_len = metrics_render(&snap, page, sizeof page);
-	size_t len = metrics_reply(METRICS_OK, &snap, reply, sizeof reply);
+	size_t len = metrics_reply(METRICS_OK, false, &snap, reply,
+	    sizeof reply);
 
 	expect = g_strdup_printf("HTTP/1.1 200 OK\r\n"
 	    "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
@@ -125,7 +160,8 @@ test_reply_page(void)
 	g_assert_cmpstr(reply, ==, expect);
 	g_free(expect);
 	/* Too small a buffer gets nothing rather than a lying length. */
-	g_assert_cmpuint(metrics_reply(METRICS_OK, &snap, reply, 100), ==, 0);
+	g_assert_cmpuint(metrics_reply(METRICS_OK, false, &snap, reply, 100),
+	    ==, 0);
 }
 
 /* An error is a line of plain text, not something to parse as samples. */
@@ -135,31 +171,56 @@ test_reply_error(void)
 	struct stats_snapshot snap = { 0 };
 	char reply[8192];
 
-	metrics_reply(METRICS_NOT_FOUND, &snap, reply, sizeof reply);
+	metrics_reply(METRICS_NOT_FOUND, false, &snap, reply, sizeof reply);
 	g_assert_cmpstr(reply, ==, "HTTP/1.1 404 Not Found\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Length: 14\r\nConnection: close\r\n\r\n"
 	    "404 Not Found\n");
-	metrics_reply(METRICS_BAD_METHOD, &snap, reply, sizeof reply);
+	metrics_reply(METRICS_BAD_METHOD, false, &snap, reply, sizeof reply);
 	g_assert_cmpstr(reply, ==, "HTTP/1.1 405 Method Not Allowed\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Length: 23\r\nAllow: GET, HEAD\r\n"
 	    "Connection: close\r\n\r\n405 Method Not Allowed\n");
-	metrics_reply(METRICS_BAD_REQUEST, &snap, reply, sizeof reply);
+	metrics_reply(METRICS_BAD_REQUEST, false, &snap, reply, sizeof reply);
 	g_assert_cmpstr(reply, ==, "HTTP/1.1 400 Bad Request\r\n"
 	    "Content-Type: text/plain; charset=utf-8\r\n"
 	    "Content-Length: 16\r\nConnection: close\r\n\r\n"
 	    "400 Bad Request\n");
 }
 
+/* Headers only, with the length of the body a GET would have had. */
+static void
+test_reply_headers_only(void)
+{
+	struct stats_snapshot snap = { .accepted = 7 };
+	char page[4096], reply[8192], *expect;
+	size_t page_len = metrics_render(&snap, page, sizeof page);
+
+	metrics_reply(METRICS_OK, true, &snap, reply, sizeof reply);
+	expect = g_strdup_printf("HTTP/1.1 200 OK\r\n"
+	    "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
+	    "Content-Length: %zu\r\nConnection: close\r\n\r\n",
+	    page_len);
+	g_assert_cmpstr(reply, ==, expect);
+	g_free(expect);
+	metrics_reply(METRICS_NOT_FOUND, true, &snap, reply, sizeof reply);
+	g_assert_cmpstr(reply, ==, "HTTP/1.1 404 Not Found\r\n"
+	    "Content-Type: text/plain; charset=utf-8\r\n"
+	    "Content-Length: 14\r\nConnection: close\r\n\r\n");
+}
+
+/* The unit tests of the endpoint's pure parts. */
 int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/metrics/route", test_route);
 	g_test_add_func("/metrics/route/version", test_route_version);
+	g_test_add_func("/metrics/route/head", test_route_head);
 	g_test_add_func("/metrics/render", test_render);
 	g_test_add_func("/metrics/reply/page", test_reply_page);
 	g_test_add_func("/metrics/reply/error", test_reply_error);
+	g_test_add_func("/metrics/reply/headers-only",
+	    test_reply_headers_only);
 	return g_test_run();
 }
