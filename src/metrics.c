@@ -46,6 +46,25 @@ check_version(const char *version, size_t len)
 	return METRICS_BAD_VERSION;
 }
 
+/*
+ * The length of the request head at the start of buf, through the empty
+ * line that ends it, or 0 while that line has not come.  Each line ends
+ * in LF with or without a CR before it, as RFC 9112 lets a server read,
+ * so "\n\r\n" ends a head as "\r\n\r\n" and "\n\n" do.
+ */
+size_t
+metrics_head_end(const char *buf, size_t len)
+{
+	const char *line = buf, *eol, *end = buf + len;
+
+	while ((eol = memchr(line, '\n', (size_t)(end - line))) != NULL) {
+		if (eol == line || (eol == line + 1 && line[0] == '\r'))
+			return (size_t)(eol + 1 - buf);
+		line = eol + 1;
+	}
+	return 0;
+}
+
 /* Route a request head; *headers_only tells a HEAD request. */
 enum metrics_answer
 metrics_route(const char *head, size_t len, bool *headers_only)
@@ -179,14 +198,6 @@ wait_scraper(int fd, short events, int64_t deadline)
 	    pfd[0].revents != 0;
 }
 
-/* True once buf holds a whole request head (ends in a blank line). */
-static bool
-head_complete(const char *buf, size_t len)
-{
-	return memmem(buf, len, "\r\n\r\n", 4) != NULL ||
-	    memmem(buf, len, "\n\n", 2) != NULL;
-}
-
 /*
  * Read the request head by the deadline; its length, or 0 for a scraper
  * that sent nothing whole in time.  *full is set when it did not fit.
@@ -205,9 +216,9 @@ read_head(int fd, char *buf, size_t size, int64_t deadline, bool *full)
 		if (n < 0 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
-			return head_complete(buf, len) ? len : 0;
+			return 0;
 		len += (size_t)n;
-		if (head_complete(buf, len))
+		if (metrics_head_end(buf, len) > 0)
 			return len;
 	}
 	*full = true;

@@ -23,6 +23,11 @@ enum metrics_answer {
 };
 
 /*
+ * The length of the request head at the start of buf, through the empty
+ * line (LF or CRLF) that ends it; 0 while it is incomplete.
+ */
+size_t metrics_head_end(const char *buf, size_t len);
+/*
  * Route a request head ("GET /metrics HTTP/1.1\r\n..."); *headers_only
  * is set for a HEAD request, whose answer, whatever it is, has no body.
  */

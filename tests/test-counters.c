@@ -206,6 +206,42 @@ test_metrics_head(void)
 	server_stop(srv);
 }
 
+/*
+ * A head is read however it arrives: in pieces (cut inside the blank
+ * line too), with bare LF line ends, or with LF and CRLF mixed.
+ */
+static void
+test_metrics_head_in_pieces(void)
+{
+	static const char *const pieces[][4] = {
+		{ "GET /met", "rics HTTP/1.1\r\nHost: x\r\n\r", "\n" },
+		{ "GET /metrics HTTP/1.0\n", "Host: x\n", "\n" },
+		{ "GET /metrics HTTP/1.1\r\nHost: x\n\r\n" },
+		{ "GET /metrics HTTP/1.1\nHost: x\r\n", "\r\n" },
+	};
+	struct server *srv = server_start("--metrics", "127.0.0.1:0", NULL);
+	int port = metrics_port(srv), fd;
+	char *got;
+	size_t i, j;
+
+	for (i = 0; i < G_N_ELEMENTS(pieces); i++) {
+		g_test_message("request %zu", i);
+		fd = tcp_connect("127.0.0.1", port);
+		for (j = 0; j < 4 && pieces[i][j] != NULL; j++) {
+			/* No answer to part of a head. */
+			g_assert_false(fd_wait(fd, POLLIN, now_ms() + 50));
+			tcp_send_str(fd, pieces[i][j]);
+		}
+		got = tcp_recv(fd, 65536, WAIT_MS, NULL);
+		g_assert_true(g_str_has_prefix(got, "HTTP/1.1 200 OK\r\n"));
+		g_free(http_body(got, "text/plain; version=0.0.4; "
+		    "charset=utf-8", false));
+		g_free(got);
+		close(fd);
+	}
+	server_stop(srv);
+}
+
 /* Only HTTP/1.0 and HTTP/1.1 get the page: "HTTP/1.X" is not HTTP. */
 static void
 test_metrics_http_version(void)
@@ -270,6 +306,8 @@ main(int argc, char **argv)
 	g_test_add_func("/service/metrics/error-answers",
 	    test_metrics_error_answers);
 	g_test_add_func("/service/metrics/head", test_metrics_head);
+	g_test_add_func("/service/metrics/head-in-pieces",
+	    test_metrics_head_in_pieces);
 	g_test_add_func("/service/metrics/http-version",
 	    test_metrics_http_version);
 	g_test_add_func("/service/metrics/trickle-cut-off",

@@ -18,6 +18,36 @@ route(const char *head)
 	return metrics_route(head, strlen(head), &headers_only);
 }
 
+/* A head ends at its first empty line, whatever mix of LF and CRLF. */
+static void
+test_head_end(void)
+{
+	static const struct {
+		const char *buf;
+		size_t end;	/* 0: incomplete */
+	} cases[] = {
+		{ "GET / HTTP/1.1\r\n\r\n", 18 },
+		{ "GET / HTTP/1.1\n\n", 16 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 27 },
+		{ "GET / HTTP/1.1\nHost: x\r\n\r\n", 26 },
+		{ "GET / HTTP/1.1\r\nHost: x\n\r\n", 26 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\n\n", 26 },
+		{ "GET / HTTP/1.1\r\n\r\nbody\n\n", 18 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\n\r", 0 },
+		{ "GET / HTTP/1.1\r\nHost: x\r\n", 0 },
+		{ "GET / HTTP/1.1\r\nX: \r\r\n", 0 },
+		{ "GET / HTTP/1.1", 0 },
+		{ "", 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_test_message("%zu", i);
+		g_assert_cmpuint(metrics_head_end(cases[i].buf,
+		    strlen(cases[i].buf)), ==, cases[i].end);
+	}
+}
+
 /* GET and HEAD of /metrics get the page; other requests an error. */
 static void
 test_route(void)
@@ -214,6 +244,7 @@ int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/metrics/head-end", test_head_end);
 	g_test_add_func("/metrics/route", test_route);
 	g_test_add_func("/metrics/route/version", test_route_version);
 	g_test_add_func("/metrics/route/head", test_route_head);
