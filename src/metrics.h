@@ -1,8 +1,10 @@
 /*
  * metrics.h - the counters in Prometheus text format over HTTP
- * (--metrics ADDR:PORT, GET /metrics).  One thread of its own answers one
- * request per connection, so a slow scraper never delays the acceptor or
- * a worker.  The request routing and the page are pure, for tests.
+ * (--metrics ADDR:PORT, GET /metrics).  One thread of its own serves up
+ * to 64 scrapers at once, one request per connection, each within 2
+ * seconds, so a slow scraper never delays another, the acceptor or a
+ * worker.  Reading the head, routing it and the answer are pure, for
+ * tests.
  */
 #ifndef SOCKD_METRICS_H
 #define SOCKD_METRICS_H
@@ -24,9 +26,10 @@ enum metrics_answer {
 
 /*
  * The length of the request head at the start of buf, through the empty
- * line (LF or CRLF) that ends it; 0 while it is incomplete.
+ * line (LF or CRLF) that ends it; 0 while it is incomplete.  *from (0 at
+ * first) is where the scan goes on when more of the head has come.
  */
-size_t metrics_head_end(const char *buf, size_t len);
+size_t metrics_head_end(const char *buf, size_t len, size_t *from);
 /*
  * Route a request head ("GET /metrics HTTP/1.1\r\n..."); *headers_only
  * is set for a HEAD request, whose answer, whatever it is, has no body.

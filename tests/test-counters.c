@@ -1,7 +1,7 @@
 /*
  * test-counters.c - the counters of the real sockd: the line SIGUSR1
- * logs, and the Prometheus endpoint of --metrics with its HTTP errors and
- * its deadline for slow scrapers.
+ * logs, and the Prometheus endpoint of --metrics with its HTTP errors,
+ * its deadline for slow scrapers, and scrapers served side by side.
  */
 #include "build-config.h"
 
@@ -269,6 +269,78 @@ test_metrics_http_version(void)
 	server_stop(srv);
 }
 
+/*
+ * Silent scrapers do not delay a real one (SPEC 7): with ten connections
+ * held open that send nothing, a scrape is answered while every one of
+ * them is still waiting out its 2 seconds, so the scrape did not wait
+ * for them; then each is closed by its own deadline.
+ */
+static void
+test_metrics_silent_scrapers(void)
+{
+	struct server *srv = server_start("--metrics", "127.0.0.1:0", NULL);
+	int port = metrics_port(srv), silent[10];
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(silent); i++)
+		silent[i] = tcp_connect("127.0.0.1", port);
+	g_free(http_exchange(port, "GET /metrics HTTP/1.1\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\n"));
+	for (i = 0; i < G_N_ELEMENTS(silent); i++)
+		g_assert_false(fd_wait(silent[i], POLLIN, now_ms() + 1));
+	for (i = 0; i < G_N_ELEMENTS(silent); i++) {
+		g_assert_true(tcp_wait_closed(silent[i], WAIT_MS));
+		close(silent[i]);
+	}
+	server_stop(srv);
+}
+
+/*
+ * At most 64 scrapers are served at once; one more closes the oldest,
+ * so that a crowd of silent connections cannot shut a real scrape out.
+ * SIGTERM closes those still open.
+ */
+static void
+test_metrics_scraper_limit(void)
+{
+	struct server *srv = server_start("--metrics", "127.0.0.1:0",
+	    "--log-level", "debug", NULL);
+	int port = metrics_port(srv), silent[64];
+	size_t i;
+
+	for (i = 0; i < G_N_ELEMENTS(silent); i++)
+		silent[i] = tcp_connect("127.0.0.1", port);
+	g_free(http_exchange(port, "GET /metrics HTTP/1.1\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\n"));
+	g_assert_true(server_wait_log(srv, "metrics: 64 scrapers at once: "
+	    "closing the oldest", WAIT_MS));
+	g_assert_true(tcp_wait_closed(silent[0], WAIT_MS));
+	server_stop(srv);
+	for (i = 0; i < G_N_ELEMENTS(silent); i++)
+		close(silent[i]);
+}
+
+/* A head longer than 8 KiB is a bad request, answered as one. */
+static void
+test_metrics_oversized_head(void)
+{
+	struct server *srv = server_start("--metrics", "127.0.0.1:0", NULL);
+	int fd = tcp_connect("127.0.0.1", metrics_port(srv));
+	char *pad = g_strnfill(9000, 'a'), *got, *body;
+
+	tcp_send_str(fd, "GET /metrics HTTP/1.1\r\nX-Pad: ");
+	tcp_send_str(fd, pad);
+	got = tcp_recv(fd, 65536, WAIT_MS, NULL);
+	g_assert_true(g_str_has_prefix(got, "HTTP/1.1 400 "));
+	body = http_body(got, "text/plain; charset=utf-8", false);
+	g_assert_cmpstr(body, ==, "400 Bad Request\n");
+	g_free(body);
+	g_free(got);
+	g_free(pad);
+	close(fd);
+	server_stop(srv);
+}
+
 /* A scraper that trickles its request, a byte at a time, is cut off
  * by the exchange's deadline instead of holding the endpoint. */
 static void
@@ -310,6 +382,12 @@ main(int argc, char **argv)
 	    test_metrics_head_in_pieces);
 	g_test_add_func("/service/metrics/http-version",
 	    test_metrics_http_version);
+	g_test_add_func("/service/metrics/oversized-head",
+	    test_metrics_oversized_head);
+	g_test_add_func("/service/metrics/silent-scrapers",
+	    test_metrics_silent_scrapers);
+	g_test_add_func("/service/metrics/scraper-limit",
+	    test_metrics_scraper_limit);
 	g_test_add_func("/service/metrics/trickle-cut-off",
 	    test_metrics_trickle_cut_off);
 	return g_test_run();

@@ -39,13 +39,34 @@ test_head_end(void)
 		{ "GET / HTTP/1.1", 0 },
 		{ "", 0 },
 	};
-	size_t i;
+	size_t i, from;
 
 	for (i = 0; i < G_N_ELEMENTS(cases); i++) {
 		g_test_message("%zu", i);
+		from = 0;
 		g_assert_cmpuint(metrics_head_end(cases[i].buf,
-		    strlen(cases[i].buf)), ==, cases[i].end);
+		    strlen(cases[i].buf), &from), ==, cases[i].end);
 	}
+}
+
+/*
+ * A head that comes a byte at a time is found where it ends, the scan
+ * going on from the line not yet ended rather than from the start.
+ */
+static void
+test_head_end_in_pieces(void)
+{
+	static const char head[] = "GET / HTTP/1.1\r\nHost: x\n\r\nbody";
+	size_t len, from = 0, end = 0;
+
+	for (len = 0; len <= strlen(head) && end == 0; len++) {
+		end = metrics_head_end(head, len, &from);
+		g_assert_cmpuint(from, <=, len);
+		/* It never skips the start of the line it has not ended. */
+		g_assert_true(from == 0 || head[from - 1] == '\n');
+	}
+	g_assert_cmpuint(end, ==, 26);
+	g_assert_cmpuint(len, ==, 27);
 }
 
 /* GET and HEAD of /metrics get the page; other requests an error. */
@@ -245,6 +266,7 @@ main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
 	g_test_add_func("/metrics/head-end", test_head_end);
+	g_test_add_func("/metrics/head-end/in-pieces", test_head_end_in_pieces);
 	g_test_add_func("/metrics/route", test_route);
 	g_test_add_func("/metrics/route/version", test_route_version);
 	g_test_add_func("/metrics/route/head", test_route_head);
