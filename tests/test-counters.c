@@ -270,6 +270,21 @@ test_metrics_http_version(void)
 }
 
 /*
+ * Open n connections to the endpoint (fds) that never send a byte, then
+ * scrape it, asserting the page comes.
+ */
+static void
+scrape_after_silent(int port, int *fds, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		fds[i] = tcp_connect("127.0.0.1", port);
+	g_free(http_exchange(port, "GET /metrics HTTP/1.1\r\n\r\n",
+	    "HTTP/1.1 200 OK\r\n"));
+}
+
+/*
  * Silent scrapers do not delay a real one (SPEC 7): with ten connections
  * held open that send nothing, a scrape is answered while every one of
  * them is still waiting out its 2 seconds, so the scrape did not wait
@@ -282,10 +297,7 @@ test_metrics_silent_scrapers(void)
 	int port = metrics_port(srv), silent[10];
 	size_t i;
 
-	for (i = 0; i < G_N_ELEMENTS(silent); i++)
-		silent[i] = tcp_connect("127.0.0.1", port);
-	g_free(http_exchange(port, "GET /metrics HTTP/1.1\r\n\r\n",
-	    "HTTP/1.1 200 OK\r\n"));
+	scrape_after_silent(port, silent, G_N_ELEMENTS(silent));
 	for (i = 0; i < G_N_ELEMENTS(silent); i++)
 		g_assert_false(fd_wait(silent[i], POLLIN, now_ms() + 1));
 	for (i = 0; i < G_N_ELEMENTS(silent); i++) {
@@ -308,10 +320,7 @@ test_metrics_scraper_limit(void)
 	int port = metrics_port(srv), silent[64];
 	size_t i;
 
-	for (i = 0; i < G_N_ELEMENTS(silent); i++)
-		silent[i] = tcp_connect("127.0.0.1", port);
-	g_free(http_exchange(port, "GET /metrics HTTP/1.1\r\n\r\n",
-	    "HTTP/1.1 200 OK\r\n"));
+	scrape_after_silent(port, silent, G_N_ELEMENTS(silent));
 	g_assert_true(server_wait_log(srv, "metrics: 64 scrapers at once: "
 	    "closing the oldest", WAIT_MS));
 	g_assert_true(tcp_wait_closed(silent[0], WAIT_MS));
