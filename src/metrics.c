@@ -41,7 +41,7 @@ enum scraper_state {
 	SCRAPER_FREE,		/* the slot is unused */
 	SCRAPER_READING,	/* reading the request head */
 	SCRAPER_WRITING,	/* sending the answer */
-	SCRAPER_DRAINING,	/* answered; reading until the scraper closes */
+	SCRAPER_DRAINING,	/* answered; reading to the scraper's close */
 };
 
 /* One scraper's connection, with its own deadline and buffer. */
@@ -49,7 +49,7 @@ struct scraper {
 	enum scraper_state state;
 	int fd;
 	int64_t deadline;	/* the whole exchange ends here */
-	size_t len;		/* bytes in buf: the head's, then the answer's */
+	size_t len;		/* bytes in buf: of the head, then the answer */
 	size_t scanned;		/* where metrics_head_end() goes on */
 	size_t sent;		/* bytes of the answer sent */
 	char buf[HEAD_MAX];	/* the request head, then the answer */

@@ -390,6 +390,7 @@ test_metrics_trickle_cut_off(void)
 	server_stop(srv);
 }
 
+/* The counters' tests, each against a sockd of its own. */
 int
 main(int argc, char **argv)
 {

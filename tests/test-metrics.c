@@ -137,9 +137,11 @@ test_route_head(void)
 	} cases[] = {
 		{ "HEAD /metrics HTTP/1.1\r\n\r\n", METRICS_OK, true },
 		{ "HEAD /other HTTP/1.1\r\n\r\n", METRICS_NOT_FOUND, true },
-		{ "HEAD /metrics HTTP/2.0\r\n\r\n", METRICS_BAD_VERSION, true },
+		{ "HEAD /metrics HTTP/2.0\r\n\r\n", METRICS_BAD_VERSION,
+		    true },
 		{ "GET /metrics HTTP/1.1\r\n\r\n", METRICS_OK, false },
-		{ "HEADS /metrics HTTP/1.1\r\n\r\n", METRICS_BAD_METHOD, false },
+		{ "HEADS /metrics HTTP/1.1\r\n\r\n", METRICS_BAD_METHOD,
+		    false },
 		{ "head /metrics HTTP/1.1\r\n\r\n", METRICS_BAD_METHOD, false },
 		{ "HEAD\r\n\r\n", METRICS_BAD_REQUEST, false },
 	};
@@ -169,7 +171,8 @@ test_render(void)
 
 	g_assert_cmpuint(len, ==, strlen(page));
 	g_assert_true(g_str_has_suffix(page, "\n"));
-	g_assert_nonnull(strstr(page, "\nsockd_connections_accepted_total 7\n"));
+	g_assert_nonnull(strstr(page,
+	    "\nsockd_connections_accepted_total 7\n"));
 	g_assert_nonnull(strstr(page, "# TYPE sockd_connections_active gauge\n"
 	    "sockd_connections_active 2\n"));
 	g_assert_nonnull(strstr(page, "\nsockd_messages_received_total 40\n"));
