@@ -1,6 +1,9 @@
 /*
- * metrics.c - the Prometheus endpoint: a listening socket, one thread,
- * one short HTTP/1.x exchange per connection, then close.
+ * metrics.c - the Prometheus endpoint: a listening socket and one thread
+ * that serves every scraper at once from a single poll loop, one short
+ * HTTP/1.0 or 1.1 exchange per connection, each within its own deadline,
+ * so that a slow or silent scraper never delays another (SPEC 7).  It
+ * reads the counters without a lock and never touches the data path.
  */
 #include "build-config.h"
 
@@ -10,6 +13,7 @@
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,19 +27,92 @@
 /* Longest request head read; a longer one is a bad request. */
 #define HEAD_MAX 8192
 #define PAGE_MAX 4096
+/*
+ * Scrapers served at once.  One more closes the oldest: it has waited
+ * longest, likely for nothing, while refusing newcomers instead would
+ * let whoever holds this many silent connections shut out every scrape.
+ */
+#define SCRAPERS_MAX 64
+/* Out of descriptors, the listening socket rests this long. */
+#define ACCEPT_PAUSE_MS 100
+
+/* Where a scraper's exchange is. */
+enum scraper_state {
+	SCRAPER_FREE,		/* the slot is unused */
+	SCRAPER_READING,	/* reading the request head */
+	SCRAPER_WRITING,	/* sending the answer */
+	SCRAPER_DRAINING,	/* answered; reading to the scraper's close */
+};
+
+/* One scraper's connection, with its own deadline and buffer. */
+struct scraper {
+	enum scraper_state state;
+	int fd;
+	int64_t deadline;	/* the whole exchange ends here */
+	size_t len;		/* bytes in buf: of the head, then the answer */
+	size_t scanned;		/* where metrics_head_end() goes on */
+	size_t sent;		/* bytes of the answer sent */
+	char buf[HEAD_MAX];	/* the request head, then the answer */
+};
+
+/* The answer is made where its request was. */
+_Static_assert(HEAD_MAX >= PAGE_MAX + 256, "an answer fits in HEAD_MAX");
 
 static int listen_fd = -1;
 static int stop_pipe[2] = { -1, -1 };
 static pthread_t thread;
 static bool running;
+/* SCRAPERS_MAX slots; only the thread touches them while it runs. */
+static struct scraper *scrapers;
 
-/* Route a request head. */
+/*
+ * Judge the HTTP-version of a request line: exactly HTTP/1.0 or HTTP/1.1
+ * is METRICS_OK; another HTTP version, well formed ("HTTP/2.0"), is one
+ * we do not speak (505); anything else is not HTTP (400).
+ */
+static enum metrics_answer
+check_version(const char *version, size_t len)
+{
+	if (len != 8 || memcmp(version, "HTTP/", 5) != 0 ||
+	    version[5] < '0' || version[5] > '9' || version[6] != '.' ||
+	    version[7] < '0' || version[7] > '9')
+		return METRICS_BAD_REQUEST;
+	if (version[5] == '1' && (version[7] == '0' || version[7] == '1'))
+		return METRICS_OK;
+	return METRICS_BAD_VERSION;
+}
+
+/*
+ * The length of the request head at the start of buf, through the empty
+ * line that ends it, or 0 while that line has not come.  Each line ends
+ * in LF with or without a CR before it, as RFC 9112 lets a server read,
+ * so "\n\r\n" ends a head as "\r\n\r\n" and "\n\n" do.  The scan
+ * starts at *from and leaves it at the line not yet ended, so a head
+ * that comes a byte at a time is not read over and over.
+ */
+size_t
+metrics_head_end(const char *buf, size_t len, size_t *from)
+{
+	const char *line = buf + *from, *eol, *end = buf + len;
+
+	while ((eol = memchr(line, '\n', (size_t)(end - line))) != NULL) {
+		if (eol == line || (eol == line + 1 && line[0] == '\r'))
+			return (size_t)(eol + 1 - buf);
+		line = eol + 1;
+	}
+	*from = (size_t)(line - buf);
+	return 0;
+}
+
+/* Route a request head; *headers_only tells a HEAD request. */
 enum metrics_answer
-metrics_route(const char *head, size_t len)
+metrics_route(const char *head, size_t len, bool *headers_only)
 {
 	const char *eol = memchr(head, '\n', len), *sp, *target, *version;
 	size_t line, method_len, target_len;
+	enum metrics_answer verdict;
 
+	*headers_only = false;
 	if (eol == NULL)
 		return METRICS_BAD_REQUEST;
 	line = (size_t)(eol - head);
@@ -45,20 +122,24 @@ metrics_route(const char *head, size_t len)
 	if (sp == NULL || sp == head)
 		return METRICS_BAD_REQUEST;
 	method_len = (size_t)(sp - head);
+	/* Whatever the answer, a HEAD request gets no body (RFC 9110). */
+	*headers_only = method_len == 4 && memcmp(head, "HEAD", 4) == 0;
 	target = sp + 1;
 	version = memchr(target, ' ', line - method_len - 1);
-	if (version == NULL || version == target ||
-	    (size_t)(head + line - version) != 9 ||
-	    memcmp(version, " HTTP/1.", 8) != 0)
+	if (version == NULL || version == target)
 		return METRICS_BAD_REQUEST;
+	verdict = check_version(version + 1, (size_t)(head + line - version) -
+	    1);
+	if (verdict != METRICS_OK)
+		return verdict;
 	target_len = (size_t)(version - target);
 	if (!(method_len == 3 && memcmp(head, "GET", 3) == 0) &&
-	    !(method_len == 4 && memcmp(head, "HEAD", 4) == 0))
+	    !*headers_only)
 		return METRICS_BAD_METHOD;
 	/* A query string does not change the page. */
 	if ((target_len == 8 || (target_len > 8 && target[8] == '?')) &&
 	    memcmp(target, "/metrics", 8) == 0)
-		return method_len == 4 ? METRICS_HEAD : METRICS_OK;
+		return METRICS_OK;
 	return METRICS_NOT_FOUND;
 }
 
@@ -112,6 +193,44 @@ metrics_render(const struct stats_snapshot *snap, char *out, size_t outsz)
 	return len;
 }
 
+/*
+ * The whole answer, status line to body (none if headers_only), into
+ * out; its length, or 0 if out is too small.  Only the page is in the
+ * Prometheus format: an error says so in plain text, so that a scraper
+ * does not take it for samples.
+ */
+size_t
+metrics_reply(enum metrics_answer answer, bool headers_only,
+    const struct stats_snapshot *snap, char *out, size_t outsz)
+{
+	static const char *const status[] = {
+		[METRICS_OK] = "200 OK",
+		[METRICS_NOT_FOUND] = "404 Not Found",
+		[METRICS_BAD_METHOD] = "405 Method Not Allowed",
+		[METRICS_BAD_REQUEST] = "400 Bad Request",
+		[METRICS_BAD_VERSION] = "505 HTTP Version Not Supported",
+	};
+	bool page = answer == METRICS_OK;
+	char body[PAGE_MAX];
+	size_t body_len;
+	int n;
+
+	if (page)
+		body_len = metrics_render(snap, body, sizeof body);
+	else
+		body_len = (size_t)snprintf(body, sizeof body, "%s\n",
+		    status[answer]);
+	n = snprintf(out, outsz, "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
+	    "Content-Length: %zu\r\n%sConnection: close\r\n\r\n%.*s",
+	    status[answer], page ? "text/plain; version=0.0.4; charset=utf-8" :
+	    "text/plain; charset=utf-8", body_len,
+	    answer == METRICS_BAD_METHOD ? "Allow: GET, HEAD\r\n" : "",
+	    headers_only ? 0 : (int)body_len, body);
+	if (n < 0 || (size_t)n >= outsz)
+		return 0;
+	return (size_t)n;
+}
+
 /* Bind and listen, logging the real address. */
 int
 metrics_open(const struct listen_addr *addr, char *err, size_t errsz)
@@ -122,7 +241,7 @@ metrics_open(const struct listen_addr *addr, char *err, size_t errsz)
 	size_t n = 0;
 	int fd;
 
-	if (net_listen(addr, 16, false, &fd, 1, &n, err, errsz) < 0)
+	if (net_listen(addr, SCRAPERS_MAX, false, &fd, 1, &n, err, errsz) < 0)
 		return -1;
 	if (pipe2(stop_pipe, O_CLOEXEC) < 0) {
 		snprintf(err, errsz, "metrics: pipe: %s", strerror(errno));
@@ -137,132 +256,250 @@ metrics_open(const struct listen_addr *addr, char *err, size_t errsz)
 	return 0;
 }
 
-/*
- * Wait until the scraper's socket is ready for events, within the
- * exchange's deadline; false on time-out, error, or a stop request.
- */
-static bool
-wait_scraper(int fd, short events, int64_t deadline)
+/* Close a scraper's connection and free its slot. */
+static void
+scraper_close(struct scraper *s)
 {
-	struct pollfd pfd[2] = {
-		{ .fd = fd, .events = events },
-		{ .fd = stop_pipe[0], .events = POLLIN },
-	};
-
-	/* Past the deadline the exchange is over, even with bytes waiting. */
-	if (clock_now_ms() >= deadline)
-		return false;
-	return net_poll_until(pfd, 2, deadline) > 0 && pfd[1].revents == 0 &&
-	    pfd[0].revents != 0;
+	close(s->fd);
+	s->fd = -1;
+	s->state = SCRAPER_FREE;
 }
 
-/* True once buf holds a whole request head (ends in a blank line). */
-static bool
-head_complete(const char *buf, size_t len)
+/* Read and drop what an answered scraper still sends; close at its end. */
+static void
+scraper_drain(struct scraper *s)
 {
-	return memmem(buf, len, "\r\n\r\n", 4) != NULL ||
-	    memmem(buf, len, "\n\n", 2) != NULL;
-}
-
-/*
- * Read the request head by the deadline; its length, or 0 for a scraper
- * that sent nothing whole in time.  *full is set when it did not fit.
- */
-static size_t
-read_head(int fd, char *buf, size_t size, int64_t deadline, bool *full)
-{
-	size_t len = 0;
 	ssize_t n;
 
-	*full = false;
-	while (len < size) {
-		if (!wait_scraper(fd, POLLIN, deadline))
-			return 0;
-		n = recv(fd, buf + len, size - len, MSG_DONTWAIT);
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n <= 0)
-			return head_complete(buf, len) ? len : 0;
-		len += (size_t)n;
-		if (head_complete(buf, len))
-			return len;
-	}
-	*full = true;
-	return len;
+	/* One read per wake-up: a scraper that floods us waits its turn. */
+	n = recv(s->fd, s->buf, sizeof s->buf, MSG_DONTWAIT);
+	if (n == 0 || (n < 0 && errno != EINTR && errno != EAGAIN &&
+	    errno != EWOULDBLOCK))
+		scraper_close(s);
 }
 
-/* Answer one scraper within EXCHANGE_TIMEOUT_S in all. */
+/* Send what the socket takes of the answer; once it is all sent, drain. */
 static void
-serve_one(int fd)
+scraper_write(struct scraper *s)
 {
-	static const char *const status[] = {
-		[METRICS_OK] = "200 OK", [METRICS_HEAD] = "200 OK",
-		[METRICS_NOT_FOUND] = "404 Not Found",
-		[METRICS_BAD_METHOD] = "405 Method Not Allowed",
-		[METRICS_BAD_REQUEST] = "400 Bad Request",
-	};
-	int64_t deadline = clock_now_ms() + EXCHANGE_TIMEOUT_S * 1000;
-	struct stats_snapshot snap;
-	char head[HEAD_MAX], page[PAGE_MAX], reply[PAGE_MAX + 256];
-	enum metrics_answer answer;
-	size_t page_len = 0, head_len;
-	int64_t left;
-	bool full;
-	int n;
+	ssize_t n;
 
-	head_len = read_head(fd, head, sizeof head, deadline, &full);
-	if (head_len == 0)
+	while (s->sent < s->len) {
+		n = send(s->fd, s->buf + s->sent, s->len - s->sent,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;		/* the loop waits for POLLOUT */
+		if (n < 0) {
+			log_debug("metrics: send: %s", strerror(errno));
+			scraper_close(s);
+			return;
+		}
+		s->sent += (size_t)n;
+	}
+	/*
+	 * Our FIN follows the answer, and we read on until the scraper's
+	 * own close: closing with its bytes unread would send a reset,
+	 * which can destroy an answer it has not read yet.
+	 */
+	if (shutdown(s->fd, SHUT_WR) < 0) {
+		scraper_close(s);
 		return;
-	answer = full ? METRICS_BAD_REQUEST : metrics_route(head, head_len);
-	if (answer == METRICS_OK || answer == METRICS_HEAD) {
-		stats_read(&snap);
-		page_len = metrics_render(&snap, page, sizeof page);
-	} else
-		page_len = (size_t)snprintf(page, sizeof page, "%s\n",
-		    status[answer]);
-	n = snprintf(reply, sizeof reply, "HTTP/1.1 %s\r\n"
-	    "Content-Type: text/plain; version=0.0.4; charset=utf-8\r\n"
-	    "Content-Length: %zu\r\n%sConnection: close\r\n\r\n%.*s",
-	    status[answer], page_len,
-	    answer == METRICS_BAD_METHOD ? "Allow: GET, HEAD\r\n" : "",
-	    answer == METRICS_HEAD ? 0 : (int)page_len, page);
-	left = deadline - clock_now_ms();
-	/* The rest of the deadline; a stop request wakes the wait. */
-	if (n > 0 && left > 0 && net_send_all(fd, reply, (size_t)n <
-	    sizeof reply ? (size_t)n : sizeof reply - 1, (int)left,
-	    stop_pipe[0], NULL) < 0)
-		log_debug("metrics: send: %s", strerror(errno));
+	}
+	s->state = SCRAPER_DRAINING;
+	scraper_drain(s);
 }
 
-/* The thread: accept and answer until the stop pipe is written. */
+/*
+ * Write the answer to the head in s->buf over it, and send it; a head
+ * that filled the buffer without ending (full) is a bad request.
+ */
+static void
+scraper_answer(struct scraper *s, bool full)
+{
+	struct stats_snapshot snap;
+	enum metrics_answer answer;
+	bool headers_only;
+
+	answer = metrics_route(s->buf, s->len, &headers_only);
+	if (full)
+		answer = METRICS_BAD_REQUEST;
+	/* Lock-free, as SIGUSR1's line: the workers never wait for us. */
+	stats_read(&snap);
+	s->len = metrics_reply(answer, headers_only, &snap, s->buf,
+	    sizeof s->buf);
+	s->sent = 0;
+	s->state = SCRAPER_WRITING;
+	scraper_write(s);
+}
+
+/* Read what a scraper sent; answer once its head is whole or too long. */
+static void
+scraper_read(struct scraper *s)
+{
+	ssize_t n;
+
+	/* One read per wake-up: a scraper that floods us waits its turn. */
+	n = recv(s->fd, s->buf + s->len, sizeof s->buf - s->len,
+	    MSG_DONTWAIT);
+	if (n < 0 && (errno == EINTR || errno == EAGAIN ||
+	    errno == EWOULDBLOCK))
+		return;
+	if (n <= 0) {
+		/* Gone before its head was whole: no one to answer. */
+		scraper_close(s);
+		return;
+	}
+	s->len += (size_t)n;
+	if (metrics_head_end(s->buf, s->len, &s->scanned) > 0)
+		scraper_answer(s, false);
+	else if (s->len == sizeof s->buf)
+		scraper_answer(s, true);
+}
+
+/* Move a scraper's exchange on as far as its socket lets it. */
+static void
+scraper_step(struct scraper *s)
+{
+	switch (s->state) {
+	case SCRAPER_READING:
+		scraper_read(s);
+		break;
+	case SCRAPER_WRITING:
+		scraper_write(s);
+		break;
+	case SCRAPER_DRAINING:
+		scraper_drain(s);
+		break;
+	case SCRAPER_FREE:
+		break;
+	}
+}
+
+/* A slot for a new scraper: a free one, or else the oldest one's. */
+static struct scraper *
+scraper_slot(void)
+{
+	struct scraper *oldest = NULL;
+	size_t i;
+
+	for (i = 0; i < SCRAPERS_MAX; i++) {
+		if (scrapers[i].state == SCRAPER_FREE)
+			return &scrapers[i];
+		if (oldest == NULL || scrapers[i].deadline < oldest->deadline)
+			oldest = &scrapers[i];
+	}
+	log_debug("metrics: %d scrapers at once: closing the oldest",
+	    SCRAPERS_MAX);
+	scraper_close(oldest);
+	return oldest;
+}
+
+/*
+ * Take the connections waiting on the listening socket, at most one
+ * round of slots per call so that the open ones get their turn.  Out of
+ * descriptors, *pause_until says when to try again.
+ */
+static void
+accept_scrapers(int64_t *pause_until)
+{
+	struct scraper *s;
+	int fd, i;
+
+	for (i = 0; i < SCRAPERS_MAX; i++) {
+		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC |
+		    SOCK_NONBLOCK);
+		if (fd < 0 && (errno == EMFILE || errno == ENFILE ||
+		    errno == ENOBUFS || errno == ENOMEM)) {
+			/* Let the acceptor's pause and warning speak for
+			 * it; rest instead of spinning on a ready socket. */
+			*pause_until = clock_now_ms() + ACCEPT_PAUSE_MS;
+			return;
+		}
+		if (fd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return;
+		if (fd < 0)
+			continue;	/* one that failed on its way in */
+		s = scraper_slot();
+		s->fd = fd;
+		s->state = SCRAPER_READING;
+		s->deadline = clock_now_ms() + EXCHANGE_TIMEOUT_S * 1000;
+		s->len = 0;
+		s->scanned = 0;
+		/* The request often comes with the connection: answer now. */
+		scraper_read(s);
+	}
+}
+
+/*
+ * Fill pfd with the stop pipe, the listening socket (unless it rests
+ * until pause_until) and every open scraper, noting each one's slot in
+ * polled; the number of entries, and in *wake the earliest deadline.
+ */
+static nfds_t
+poll_set(struct pollfd *pfd, struct scraper **polled, int64_t pause_until,
+    int64_t *wake)
+{
+	bool resting = clock_now_ms() < pause_until;
+	nfds_t n = 2;
+	size_t i;
+
+	pfd[0] = (struct pollfd){ .fd = stop_pipe[0], .events = POLLIN };
+	/* poll skips a negative descriptor. */
+	pfd[1] = (struct pollfd){ .fd = resting ? -1 : listen_fd,
+	    .events = POLLIN };
+	*wake = resting ? pause_until : -1;
+	for (i = 0; i < SCRAPERS_MAX; i++) {
+		if (scrapers[i].state == SCRAPER_FREE)
+			continue;
+		polled[n - 2] = &scrapers[i];
+		pfd[n++] = (struct pollfd){ .fd = scrapers[i].fd,
+		    .events = scrapers[i].state == SCRAPER_WRITING ?
+		    POLLOUT : POLLIN };
+		if (*wake < 0 || scrapers[i].deadline < *wake)
+			*wake = scrapers[i].deadline;
+	}
+	return n;
+}
+
+/*
+ * The thread: one poll loop over the listening socket and every open
+ * scraper, each with its own deadline, until the stop pipe is written.
+ */
 static void *
 metrics_main(void *arg)
 {
-	struct pollfd pfd[2] = {
-		{ .fd = listen_fd, .events = POLLIN },
-		{ .fd = stop_pipe[0], .events = POLLIN },
-	};
-	int fd;
+	struct pollfd pfd[2 + SCRAPERS_MAX];
+	struct scraper *polled[SCRAPERS_MAX];
+	int64_t now, wake, pause_until = 0;
+	nfds_t n, i;
 
 	(void)arg;
 	for (;;) {
-		if (net_poll_until(pfd, 2, -1) < 0) {
+		n = poll_set(pfd, polled, pause_until, &wake);
+		if (net_poll_until(pfd, n, wake) < 0) {
 			log_warn("metrics: poll");
-			return NULL;
+			break;
+		}
+		if (pfd[0].revents != 0)
+			break;
+		now = clock_now_ms();
+		for (i = 2; i < n; i++) {
+			/* Past the deadline the exchange is over, even
+			 * with bytes waiting. */
+			if (now >= polled[i - 2]->deadline)
+				scraper_close(polled[i - 2]);
+			else if (pfd[i].revents != 0)
+				scraper_step(polled[i - 2]);
 		}
 		if (pfd[1].revents != 0)
-			return NULL;
-		fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd < 0) {
-			/* Out of descriptors: let the acceptor's pause and
-			 * warning speak for it; do not spin. */
-			if (errno == EMFILE || errno == ENFILE)
-				poll(NULL, 0, 100);
-			continue;
-		}
-		serve_one(fd);
-		net_close_lingering(fd, 0);
+			accept_scrapers(&pause_until);
 	}
+	for (i = 0; i < SCRAPERS_MAX; i++)
+		if (scrapers[i].state != SCRAPER_FREE)
+			scraper_close(&scrapers[i]);
+	return NULL;
 }
 
 /* Start the thread; it inherits signals_init()'s mask. */
@@ -273,8 +510,13 @@ metrics_start(void)
 
 	if (listen_fd < 0)
 		return 0;
+	scrapers = calloc(SCRAPERS_MAX, sizeof *scrapers);
+	if (scrapers == NULL)
+		return -1;
 	rc = pthread_create(&thread, NULL, metrics_main, NULL);
 	if (rc != 0) {
+		free(scrapers);
+		scrapers = NULL;
 		errno = rc;
 		return -1;
 	}
@@ -291,6 +533,8 @@ metrics_stop(void)
 			log_warn("metrics: stop");
 		pthread_join(thread, NULL);
 		running = false;
+		free(scrapers);
+		scrapers = NULL;
 	}
 	if (listen_fd >= 0) {
 		close(listen_fd);
