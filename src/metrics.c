@@ -21,12 +21,12 @@
 #include "clock.h"
 #include "log.h"
 #include "metrics.h"
+#include "metrics-http.h"
 
 /* A scraper gets this long to send its request and take the answer. */
 #define EXCHANGE_TIMEOUT_S 2
 /* Longest request head read; a longer one is a bad request. */
 #define HEAD_MAX 8192
-#define PAGE_MAX 4096
 /*
  * Scrapers served at once.  One more closes the oldest: it has waited
  * longest, likely for nothing, while refusing newcomers instead would
@@ -56,7 +56,7 @@ struct scraper {
 };
 
 /* The answer is made where its request was. */
-_Static_assert(HEAD_MAX >= PAGE_MAX + 256, "an answer fits in HEAD_MAX");
+_Static_assert(HEAD_MAX >= METRICS_PAGE_MAX + 256, "an answer fits in HEAD_MAX");
 
 static int listen_fd = -1;
 static int stop_pipe[2] = { -1, -1 };
@@ -64,172 +64,6 @@ static pthread_t thread;
 static bool running;
 /* SCRAPERS_MAX slots; only the thread touches them while it runs. */
 static struct scraper *scrapers;
-
-/*
- * Judge the HTTP-version of a request line: exactly HTTP/1.0 or HTTP/1.1
- * is METRICS_OK; another HTTP version, well formed ("HTTP/2.0"), is one
- * we do not speak (505); anything else is not HTTP (400).
- */
-static enum metrics_answer
-check_version(const char *version, size_t len)
-{
-	if (len != 8 || memcmp(version, "HTTP/", 5) != 0 ||
-	    version[5] < '0' || version[5] > '9' || version[6] != '.' ||
-	    version[7] < '0' || version[7] > '9')
-		return METRICS_BAD_REQUEST;
-	if (version[5] == '1' && (version[7] == '0' || version[7] == '1'))
-		return METRICS_OK;
-	return METRICS_BAD_VERSION;
-}
-
-/*
- * The length of the request head at the start of buf, through the empty
- * line that ends it, or 0 while that line has not come.  Each line ends
- * in LF with or without a CR before it, as RFC 9112 lets a server read,
- * so "\n\r\n" ends a head as "\r\n\r\n" and "\n\n" do.  The scan
- * starts at *from and leaves it at the line not yet ended, so a head
- * that comes a byte at a time is not read over and over.
- */
-size_t
-metrics_head_end(const char *buf, size_t len, size_t *from)
-{
-	const char *line = buf + *from, *eol, *end = buf + len;
-
-	while ((eol = memchr(line, '\n', (size_t)(end - line))) != NULL) {
-		if (eol == line || (eol == line + 1 && line[0] == '\r'))
-			return (size_t)(eol + 1 - buf);
-		line = eol + 1;
-	}
-	*from = (size_t)(line - buf);
-	return 0;
-}
-
-/* Route a request head; *headers_only tells a HEAD request. */
-enum metrics_answer
-metrics_route(const char *head, size_t len, bool *headers_only)
-{
-	const char *eol = memchr(head, '\n', len), *sp, *target, *version;
-	size_t line, method_len, target_len;
-	enum metrics_answer verdict;
-
-	*headers_only = false;
-	if (eol == NULL)
-		return METRICS_BAD_REQUEST;
-	line = (size_t)(eol - head);
-	if (line > 0 && head[line - 1] == '\r')
-		line--;
-	sp = memchr(head, ' ', line);
-	if (sp == NULL || sp == head)
-		return METRICS_BAD_REQUEST;
-	method_len = (size_t)(sp - head);
-	/* Whatever the answer, a HEAD request gets no body (RFC 9110). */
-	*headers_only = method_len == 4 && memcmp(head, "HEAD", 4) == 0;
-	target = sp + 1;
-	version = memchr(target, ' ', line - method_len - 1);
-	if (version == NULL || version == target)
-		return METRICS_BAD_REQUEST;
-	verdict = check_version(version + 1, (size_t)(head + line - version) -
-	    1);
-	if (verdict != METRICS_OK)
-		return verdict;
-	target_len = (size_t)(version - target);
-	if (!(method_len == 3 && memcmp(head, "GET", 3) == 0) &&
-	    !*headers_only)
-		return METRICS_BAD_METHOD;
-	/* A query string does not change the page. */
-	if ((target_len == 8 || (target_len > 8 && target[8] == '?')) &&
-	    memcmp(target, "/metrics", 8) == 0)
-		return METRICS_OK;
-	return METRICS_NOT_FOUND;
-}
-
-/* One counter or gauge with its help and type lines. */
-static size_t
-render_one(char *out, size_t outsz, const char *name, const char *type,
-    const char *help, uint64_t value)
-{
-	int n = snprintf(out, outsz, "# HELP sockd_%s %s\n# TYPE sockd_%s %s\n"
-	    "sockd_%s %" PRIu64 "\n", name, help, name, type, name, value);
-
-	if (n < 0)
-		return 0;
-	return (size_t)n < outsz ? (size_t)n : outsz ? outsz - 1 : 0;
-}
-
-/* The page. */
-size_t
-metrics_render(const struct stats_snapshot *snap, char *out, size_t outsz)
-{
-	const struct {
-		const char *name, *type, *help;
-		uint64_t value;
-	} rows[] = {
-		{ "connections_accepted_total", "counter",
-		    "Connections accepted.", snap->accepted },
-		{ "connections_active", "gauge",
-		    "Connections queued or being served.", snap->active },
-		{ "connections_rejected_total", "counter",
-		    "Connections answered busy and closed.", snap->rejected },
-		{ "connections_timed_out_total", "counter",
-		    "Connections closed for silence or a stuck send.",
-		    snap->timeouts },
-		{ "messages_received_total", "counter",
-		    "Messages received.", snap->messages },
-		{ "received_bytes_total", "counter",
-		    "Bytes received from clients.", snap->bytes_in },
-		{ "replies_sent_total", "counter",
-		    "Messages answered.", snap->replies },
-		{ "errors_total", "counter",
-		    "Connections ended by a failed system call.",
-		    snap->errors },
-	};
-	size_t i, len = 0;
-
-	if (outsz > 0)
-		out[0] = '\0';
-	for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
-		len += render_one(out + len, outsz - len, rows[i].name,
-		    rows[i].type, rows[i].help, rows[i].value);
-	return len;
-}
-
-/*
- * The whole answer, status line to body (none if headers_only), into
- * out; its length, or 0 if out is too small.  Only the page is in the
- * Prometheus format: an error says so in plain text, so that a scraper
- * does not take it for samples.
- */
-size_t
-metrics_reply(enum metrics_answer answer, bool headers_only,
-    const struct stats_snapshot *snap, char *out, size_t outsz)
-{
-	static const char *const status[] = {
-		[METRICS_OK] = "200 OK",
-		[METRICS_NOT_FOUND] = "404 Not Found",
-		[METRICS_BAD_METHOD] = "405 Method Not Allowed",
-		[METRICS_BAD_REQUEST] = "400 Bad Request",
-		[METRICS_BAD_VERSION] = "505 HTTP Version Not Supported",
-	};
-	bool page = answer == METRICS_OK;
-	char body[PAGE_MAX];
-	size_t body_len;
-	int n;
-
-	if (page)
-		body_len = metrics_render(snap, body, sizeof body);
-	else
-		body_len = (size_t)snprintf(body, sizeof body, "%s\n",
-		    status[answer]);
-	n = snprintf(out, outsz, "HTTP/1.1 %s\r\nContent-Type: %s\r\n"
-	    "Content-Length: %zu\r\n%sConnection: close\r\n\r\n%.*s",
-	    status[answer], page ? "text/plain; version=0.0.4; charset=utf-8" :
-	    "text/plain; charset=utf-8", body_len,
-	    answer == METRICS_BAD_METHOD ? "Allow: GET, HEAD\r\n" : "",
-	    headers_only ? 0 : (int)body_len, body);
-	if (n < 0 || (size_t)n >= outsz)
-		return 0;
-	return (size_t)n;
-}
 
 /* Bind and listen, logging the real address. */
 int

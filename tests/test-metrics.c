@@ -7,7 +7,7 @@
 #include <glib.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "metrics-http.h"
 
 /* Route a C string, whatever its method. */
 static enum metrics_answer
