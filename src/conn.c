@@ -166,21 +166,12 @@ drain_expired(void)
 	    clock_now_ms() >= atomic_load(&drain_deadline_ms);
 }
 
-/* The longest a send may wait: the timeout, cut short by a drain. */
-static int
-send_limit_ms(const struct settings *live)
+/* The drain's deadline once it has begun; -1 before. */
+static int64_t
+send_deadline_ms(void)
 {
-	int64_t limit = live->timeout ? (int64_t)live->timeout * 1000 : -1;
-	int64_t left;
-
-	if (atomic_load(&draining)) {
-		left = atomic_load(&drain_deadline_ms) - clock_now_ms();
-		if (left < 1)
-			left = 1;
-		if (limit < 0 || left < limit)
-			limit = left;
-	}
-	return limit < 0 ? 0 : (int)limit;
+	/* Acquire (seq_cst): seeing draining means seeing its deadline. */
+	return atomic_load(&draining) ? atomic_load(&drain_deadline_ms) : -1;
 }
 
 /* Log a message at info, escaped; kept apart so its buffer costs nothing
@@ -217,16 +208,17 @@ send_answers(struct conn *c, enum close_reason *reason, int *errnum)
 		return 0;
 	do {
 		/* A drain that starts while the client is not reading must
-		 * shorten the wait to its deadline: wake, and wait again. */
+		 * bound the wait by its deadline: wake, and wait again. */
 		wake = atomic_load(&draining) ? -1 : drain_pipe[0];
-		rc = net_send_all(c->fd, f->out + done, f->out_len - done,
-		    send_limit_ms(c->live), wake, &sent);
+		rc = net_send_until(c->fd, f->out + done, f->out_len - done,
+		    (int)c->live->timeout * 1000, send_deadline_ms(), wake,
+		    &sent);
 		done += sent;
 	} while (rc < 0 && errno == ECANCELED);
-	if (rc == 0) {
-		c->totals.bytes_out += f->out_len;
+	/* What left counts, also when the rest could not. */
+	c->totals.bytes_out += done;
+	if (rc == 0)
 		return 0;
-	}
 	if (errno == ETIMEDOUT)
 		*reason = drain_expired() ? CLOSE_SHUTDOWN : CLOSE_TIMEOUT;
 	else if (errno == ECONNRESET || errno == EPIPE)

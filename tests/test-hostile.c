@@ -1,0 +1,170 @@
+/*
+ * test-hostile.c - the real sockd against clients that try to exhaust
+ * it: readers that are slow or stop reading.
+ */
+#include "build-config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <glib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "harness.h"
+
+/* The reply that turns each empty line into a kilobyte of answer. */
+#define KIB_REPLY_LEN 1024
+
+/* A reply text of KIB_REPLY_LEN bytes; g_free it. */
+static char *
+kib_reply(void)
+{
+	char *reply = g_malloc(KIB_REPLY_LEN + 1);
+
+	memset(reply, 'r', KIB_REPLY_LEN);
+	reply[KIB_REPLY_LEN] = '\0';
+	return reply;
+}
+
+/* The name sockd logs for the client end fd: 127.0.0.1:PORT. */
+static char *
+client_name(int fd)
+{
+	struct sockaddr_in sin;
+	socklen_t len = sizeof sin;
+
+	g_assert_cmpint(getsockname(fd, (struct sockaddr *)&sin, &len), ==, 0);
+	return g_strdup_printf("127.0.0.1:%u", (unsigned)ntohs(sin.sin_port));
+}
+
+/*
+ * The "bytes out" of the line that logs the close of the client named
+ * name, after waiting for that line to say what.
+ */
+static unsigned long long
+closed_bytes_out(struct server *srv, const char *name, const char *what)
+{
+	char *needle = g_strconcat(name, what, NULL);
+	unsigned long long out = 0;
+	const char *line, *field;
+
+	g_assert_true(server_wait_log(srv, needle, WAIT_MS));
+	pthread_mutex_lock(&srv->lock);
+	line = strstr(srv->log->str, needle);
+	field = line ? strstr(line, " bytes in, ") : NULL;
+	if (field != NULL)
+		out = g_ascii_strtoull(field + strlen(" bytes in, "), NULL,
+		    10);
+	pthread_mutex_unlock(&srv->lock);
+	g_assert_nonnull(field);
+	g_free(needle);
+	return out;
+}
+
+/* Bytes of answers the reader tests ask for: enough to fill every buffer
+ * between sockd and the client several times over. */
+#define READER_LINES 12288
+
+/*
+ * A client that reads slowly, but without stopping, gets every answer
+ * even when that takes far longer than the timeout; only a send that
+ * makes no progress for that long would be cut.
+ */
+static void
+test_slow_reader_not_cut_off(void)
+{
+	char *reply = kib_reply(), *lines = g_malloc(READER_LINES), *buf;
+	struct server *srv = server_start("--framing", "line", "--reply",
+	    reply, "--timeout", "2", "--workers", "2", NULL);
+	size_t total = (size_t)READER_LINES * (KIB_REPLY_LEN + 1), got = 0;
+	const size_t rate = 2 * 1024 * 1024;	/* bytes a second */
+	int fd = server_connect(srv), small = 32768;
+	char *name = client_name(fd);
+	gint64 start, deadline;
+	ssize_t n;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	memset(lines, '\n', READER_LINES);
+	tcp_send(fd, lines, READER_LINES);
+	buf = g_malloc(65536);
+	start = now_ms();
+	deadline = start + 6 * WAIT_MS;
+	/* Read no faster than rate: about 6 s for the whole. */
+	while (got < total && now_ms() < deadline) {
+		if (got > (size_t)(now_ms() - start) * (rate / 1000)) {
+			g_usleep(2000);	/* pacing, not waiting for an event */
+			continue;
+		}
+		if (!fd_wait(fd, POLLIN, deadline))
+			break;
+		n = recv(fd, buf, 16384, 0);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	g_assert_cmpuint(got, ==, total);
+	close(fd);
+	g_assert_cmpuint(closed_bytes_out(srv, name, ": closed (peer closed)"),
+	    ==, total);
+	g_assert_cmpuint(server_log_count(srv, "closed (time out)"), ==, 0);
+	g_free(name);
+	g_free(buf);
+	g_free(lines);
+	g_free(reply);
+	server_stop(srv);
+}
+
+/*
+ * A client that stops reading is closed once the send has made no
+ * progress for the timeout, and the log counts the bytes that did leave.
+ */
+static void
+test_stopped_reader_closed(void)
+{
+	char *reply = kib_reply(), *lines = g_malloc(READER_LINES), *buf;
+	struct server *srv = server_start("--framing", "line", "--reply",
+	    reply, "--timeout", "1", NULL);
+	int fd = server_connect(srv), small = 32768;
+	char *name = client_name(fd);
+	size_t got = 0, want = 256 * 1024;
+	unsigned long long out;
+	ssize_t n;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	memset(lines, '\n', READER_LINES);
+	tcp_send(fd, lines, READER_LINES);
+	g_free(tcp_recv(fd, want, WAIT_MS, &got));
+	g_assert_cmpuint(got, ==, want);
+	/* Now read nothing until sockd gives up. */
+	out = closed_bytes_out(srv, name, ": closed (time out)");
+	/* What the kernels still held reaches us; a reset may cut it. */
+	buf = g_malloc(65536);
+	while (fd_wait(fd, POLLIN, now_ms() + WAIT_MS) &&
+	    (n = recv(fd, buf, 65536, 0)) > 0)
+		got += (size_t)n;
+	g_assert_cmpuint(out, >=, got);
+	g_assert_cmpuint(out, <, (size_t)READER_LINES * (KIB_REPLY_LEN + 1));
+	close(fd);
+	g_free(name);
+	g_free(buf);
+	g_free(lines);
+	g_free(reply);
+	server_stop(srv);
+}
+
+int
+main(int argc, char **argv)
+{
+	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/hostile/reader/slow-not-cut-off",
+	    test_slow_reader_not_cut_off);
+	g_test_add_func("/hostile/reader/stopped-closed",
+	    test_stopped_reader_closed);
+	return g_test_run();
+}
