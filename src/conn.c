@@ -6,9 +6,10 @@
  * client's place back to the per-address table its queue item names.
  *
  * A worker waits for its client inside a blocking recv(): one system call
- * per read, no poll() before it.  SO_RCVTIMEO is the idle timeout, and
- * the drain wakes a worker by shutting the read side of its connection,
- * which ends the recv() once the bytes already received are read.
+ * per read, no poll() before it.  SO_RCVTIMEO is the idle timeout, or
+ * the time left for a line the client has left unfinished, and the drain
+ * wakes a worker by shutting the read side of its connection, which ends
+ * the recv() once the bytes already received are read.
  */
 #include "build-config.h"
 
@@ -34,6 +35,12 @@
 
 /* How long a closing connection may keep sending before we reset it. */
 #define LINGER_MS 1000
+/*
+ * How late past its deadline an unfinished line may be cut off: the
+ * receive timeout is shortened only when it would overshoot by more, so
+ * a line split between two reads costs no system call.
+ */
+#define LINE_DEADLINE_SLACK_MS 50
 
 /*
  * The drain signal for sends that wait on a client that does not read: a
@@ -64,7 +71,8 @@ struct conn {
 	struct worker_stats *counters;
 	struct reply_rules rules;
 	struct conn_totals totals;
-	unsigned timeout;	/* seconds set as SO_RCVTIMEO */
+	int64_t recv_timeout_ms;	/* set as SO_RCVTIMEO; 0: none */
+	int64_t line_deadline_ms;	/* for the unfinished line; -1: none */
 	int fd;
 };
 
@@ -230,16 +238,64 @@ send_answers(struct conn *c, enum close_reason *reason, int *errnum)
 	return -1;
 }
 
-/* Make the idle timeout the socket's receive timeout. */
+/* Set the socket's receive timeout; 0 waits for ever. */
 static void
-set_recv_timeout(struct conn *c, unsigned seconds)
+set_recv_timeout(struct conn *c, int64_t ms)
 {
-	struct timeval tv = { .tv_sec = (time_t)seconds };
+	struct timeval tv = {
+		.tv_sec = (time_t)(ms / 1000),
+		.tv_usec = (suseconds_t)(ms % 1000) * 1000,
+	};
 
 	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
 		log_debug("%s: setsockopt SO_RCVTIMEO: %s", c->item->peer,
 		    strerror(errno));
-	c->timeout = seconds;
+	c->recv_timeout_ms = ms;
+}
+
+/*
+ * Before each recv(): wait for the idle timeout, or, while a line is
+ * unfinished, no longer than its deadline.  The socket option is set only
+ * when that changes, so a client that ends its lines pays nothing.
+ */
+static void
+arm_recv_timeout(struct conn *c)
+{
+	int64_t want = (int64_t)c->live->timeout * 1000, left;
+
+	if (c->line_deadline_ms >= 0 && want > 0) {
+		left = c->line_deadline_ms - clock_now_ms();
+		if (left < 1)
+			left = 1;
+		/* The timeout set ends early enough: keep it. */
+		if (c->recv_timeout_ms > 0 &&
+		    c->recv_timeout_ms <= left + LINE_DEADLINE_SLACK_MS)
+			return;
+		want = left;
+	}
+	if (want != c->recv_timeout_ms)
+		set_recv_timeout(c, want);
+}
+
+/*
+ * After a read is answered: a line must be complete within the timeout
+ * of its first byte, however the client trickles it (the slowloris
+ * attack).  Starts the clock for a line that began in this read; -1 once
+ * the unfinished line's time is up.
+ */
+static int
+check_line_deadline(struct conn *c, bool line_began)
+{
+	if (framer_pending(c->framer) == 0 || c->live->timeout == 0) {
+		c->line_deadline_ms = -1;
+		return 0;
+	}
+	if (line_began || c->line_deadline_ms < 0) {
+		c->line_deadline_ms = clock_now_ms() +
+		    (int64_t)c->live->timeout * 1000;
+		return 0;
+	}
+	return clock_now_ms() >= c->line_deadline_ms ? -1 : 0;
 }
 
 /* Pick up settings a reload published; cheap when nothing changed. */
@@ -256,8 +312,6 @@ refresh_live(struct conn *c)
 	c->rules.reply_len = strlen(live->reply);
 	c->rules.echo = live->echo;
 	c->rules.max_line = live->max_line;
-	if (live->timeout != c->timeout)
-		set_recv_timeout(c, live->timeout);
 }
 
 /* True if the client has sent its FIN; false if unsure. */
@@ -310,6 +364,11 @@ answer_input(struct conn *c, size_t n, enum close_reason *reason,
 		*reason = CLOSE_TOO_LONG;
 		return -1;
 	}
+	/* A line after the last one answered began in this read. */
+	if (check_line_deadline(c, c->totals.messages > before) < 0) {
+		*reason = CLOSE_TIMEOUT;
+		return -1;
+	}
 	return 0;
 }
 
@@ -353,6 +412,7 @@ conn_loop(struct conn *c, int *errnum)
 			return CLOSE_ERROR;
 		}
 		/* Blocking (accept4 leaves O_NONBLOCK clear): wait here. */
+		arm_recv_timeout(c);
 		n = recv(c->fd, space, room, 0);
 		/* A reload while we waited applies to what just came. */
 		refresh_live(c);
@@ -365,7 +425,8 @@ conn_loop(struct conn *c, int *errnum)
 			return end_of_input(c, errnum);
 		if (errno == EINTR)
 			continue;
-		/* SO_RCVTIMEO ran out with nothing received. */
+		/* SO_RCVTIMEO ran out: the client was silent, or the line
+		 * it left unfinished had its time. */
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return CLOSE_TIMEOUT;
 		if (errno == ECONNRESET)
@@ -412,6 +473,7 @@ conn_serve(const struct queue_item *item, struct framer *f, unsigned worker)
 	c.framer = f;
 	c.counters = counters;
 	c.fd = item->fd;
+	c.line_deadline_ms = -1;
 	framer_reset(f);
 	slot_enter(slot, c.fd);
 

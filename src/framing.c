@@ -154,6 +154,13 @@ framer_input(struct framer *f, size_t n, const struct reply_rules *rules,
 	return 0;
 }
 
+/* Bytes of a line received but not yet ended. */
+size_t
+framer_pending(const struct framer *f)
+{
+	return f->in_len;
+}
+
 /* The peer closed: answer a final line that lacks its \n. */
 int
 framer_eof(struct framer *f, const struct reply_rules *rules,

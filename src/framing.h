@@ -57,6 +57,8 @@ char *framer_space(struct framer *f, size_t *room);
  */
 int framer_input(struct framer *f, size_t n, const struct reply_rules *rules,
     framer_message_fn on_message, void *arg, enum framer_status *status);
+/* Bytes of a line received but not yet ended (0 with raw framing). */
+size_t framer_pending(const struct framer *f);
 /*
  * The peer closed: a final line without its \n is still a message.
  * Answers replace f->out.  -1 if memory ran out.

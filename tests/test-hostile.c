@@ -1,6 +1,7 @@
 /*
  * test-hostile.c - the real sockd against clients that try to exhaust
- * it: readers that are slow or stop reading.
+ * it: lines trickled a byte at a time (slowloris), readers that are slow
+ * or stop reading.
  */
 #include "build-config.h"
 
@@ -30,6 +31,13 @@ kib_reply(void)
 	memset(reply, 'r', KIB_REPLY_LEN);
 	reply[KIB_REPLY_LEN] = '\0';
 	return reply;
+}
+
+/* Send one byte if the server still takes it; false once it closed. */
+static bool
+send_byte(int fd, char byte)
+{
+	return send(fd, &byte, 1, MSG_NOSIGNAL | MSG_DONTWAIT) == 1;
 }
 
 /* The name sockd logs for the client end fd: 127.0.0.1:PORT. */
@@ -65,6 +73,85 @@ closed_bytes_out(struct server *srv, const char *name, const char *what)
 	g_assert_nonnull(field);
 	g_free(needle);
 	return out;
+}
+
+/*
+ * Clients that trickle a line a byte at a time, never ending it, hold
+ * every worker: a normal client is answered once their lines' time is up,
+ * and the tricklers are closed as timed out.
+ */
+static void
+test_slowloris_cannot_hold_workers(void)
+{
+	struct server *srv = server_start("--workers", "2", "--queue", "16",
+	    "--timeout", "2", "--framing", "line", "--log-level", "debug",
+	    NULL);
+	gint64 start, next_byte, deadline;
+	int trickler[2], fd, i;
+	bool answered = false;
+	char *got;
+
+	for (i = 0; i < 2; i++) {
+		trickler[i] = server_connect(srv);
+		g_assert_true(server_wait_client_log(srv, trickler[i],
+		    ": taken by worker", WAIT_MS));
+	}
+	fd = server_connect(srv);
+	tcp_send_str(fd, "hello\n");
+	start = next_byte = now_ms();
+	deadline = start + WAIT_MS;
+	/* A byte from each trickler every 250 ms, far inside the timeout,
+	 * until the normal client has its answer. */
+	while (!answered && now_ms() < deadline) {
+		if (now_ms() >= next_byte) {
+			for (i = 0; i < 2; i++)
+				send_byte(trickler[i], 'x');
+			next_byte += 250;
+		}
+		answered = fd_wait(fd, POLLIN, MIN(next_byte, deadline));
+	}
+	g_assert_true(answered);
+	got = tcp_recv(fd, 3, WAIT_MS, NULL);
+	g_assert_cmpstr(got, ==, "ok\n");
+	g_free(got);
+	for (i = 0; i < 2; i++) {
+		g_assert_true(server_wait_client_log(srv, trickler[i],
+		    ": closed (time out)", WAIT_MS));
+		g_assert_true(tcp_wait_closed(trickler[i], WAIT_MS));
+		close(trickler[i]);
+	}
+	/* Not cut before its line had the whole timeout. */
+	g_assert_cmpint(now_ms() - start, >=, 1500);
+	server_signal(srv, SIGUSR1);
+	g_assert_true(server_wait_log(srv, " timeouts=2 ", WAIT_MS));
+	close(fd);
+	server_stop(srv);
+}
+
+/*
+ * Lines that each take a while to arrive, but less than the timeout, are
+ * answered however long the connection lasts: the limit is per line.
+ */
+static void
+test_slow_complete_lines_served(void)
+{
+	struct server *srv = server_start("--timeout", "3", "--framing",
+	    "line", NULL);
+	int fd = server_connect(srv), i;
+	gint64 deadline;
+
+	/* Eight lines, each sent in two halves 500 ms apart: the
+	 * connection outlives the timeout, no line comes near it. */
+	for (i = 0; i < 8; i++) {
+		tcp_send_str(fd, "hal");
+		deadline = now_ms() + 500;
+		g_assert_false(fd_wait(fd, POLLIN, deadline));
+		tcp_exchange(fd, "f\n", "ok\n");
+	}
+	close(fd);
+	g_assert_true(server_wait_log(srv, "closed (peer closed): 8 messages",
+	    WAIT_MS));
+	server_stop(srv);
 }
 
 /* Bytes of answers the reader tests ask for: enough to fill every buffer
@@ -162,6 +249,10 @@ int
 main(int argc, char **argv)
 {
 	g_test_init(&argc, &argv, NULL);
+	g_test_add_func("/hostile/slowloris/cannot-hold-workers",
+	    test_slowloris_cannot_hold_workers);
+	g_test_add_func("/hostile/slowloris/slow-complete-lines-served",
+	    test_slow_complete_lines_served);
 	g_test_add_func("/hostile/reader/slow-not-cut-off",
 	    test_slow_reader_not_cut_off);
 	g_test_add_func("/hostile/reader/stopped-closed",
