@@ -406,7 +406,7 @@ conn_loop(struct conn *c, int *errnum)
 	for (;;) {
 		if (drain_expired())
 			return CLOSE_SHUTDOWN;
-		space = framer_space(c->framer, &room);
+		space = framer_space(c->framer, &c->rules, &room);
 		if (space == NULL) {
 			*errnum = ENOMEM;
 			return CLOSE_ERROR;

@@ -34,23 +34,37 @@ typedef void (*framer_message_fn)(const char *msg, size_t len, void *arg);
 struct framer {
 	char *in;		/* received bytes not yet framed */
 	size_t in_len, in_cap;
+	size_t in_scanned;	/* in[0, in_scanned) holds no \n */
 	char *out;		/* answers to send for the last input */
 	size_t out_len, out_cap;
 };
 
 #define FRAMER_LINE_TOO_LONG_TEXT "error: line too long\n"
 
+/* Bytes one recv() may return. */
+#define FRAMER_READ_CHUNK 16384
+/*
+ * Buffer bytes a framer keeps: one that grew past this for a long line
+ * is given back once the line is done, and between connections.
+ */
+#define FRAMER_KEEP (64 * 1024)
+
 /* Start with empty buffers (allocated on first use). */
 void framer_init(struct framer *f);
 /* Release the buffers. */
 void framer_free(struct framer *f);
-/* Forget a connection's leftovers but keep the buffers for the next one. */
+/*
+ * Forget a connection's leftovers; keep the buffers for the next one,
+ * up to FRAMER_KEEP bytes each.
+ */
 void framer_reset(struct framer *f);
 /*
- * Where the next recv() should write, growing the buffer if it must;
- * *room is set to the bytes available.  NULL if memory ran out.
+ * Where the next recv() should write, growing the buffer if it must, but
+ * never past the longest line the rules allow and one read; *room is set
+ * to the bytes available.  NULL if memory ran out.
  */
-char *framer_space(struct framer *f, size_t *room);
+char *framer_space(struct framer *f, const struct reply_rules *rules,
+    size_t *room);
 /*
  * Frame n bytes just received at framer_space().  Answers replace
  * f->out; on_message sees each message.  -1 if memory ran out.

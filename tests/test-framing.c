@@ -1,6 +1,6 @@
 /*
  * test-framing.c - the framer: raw and line framing, split reads, CRLF,
- * NUL bytes, --max-line and the final line at EOF.
+ * NUL bytes, --max-line, the final line at EOF, and the memory it keeps.
  */
 #include "build-config.h"
 
@@ -56,7 +56,7 @@ static const char *
 feed(struct fixture *fx, const char *bytes, size_t len)
 {
 	size_t room;
-	char *space = framer_space(&fx->framer, &room);
+	char *space = framer_space(&fx->framer, &fx->rules, &room);
 
 	g_assert_nonnull(space);
 	g_assert_cmpuint(room, >=, len);
@@ -245,6 +245,122 @@ test_line_long_line_grows_buffer(struct fixture *fx, gconstpointer data)
 	g_string_free(line, TRUE);
 }
 
+/* Input that exercises every path: endings, NUL, empty lines, a last
+ * line without its \n. */
+static const char split_input[] = "one\r\n\ntwo\0x\n\r\nthree\r\r\nlast\r";
+
+/* Feed text in pieces of at most piece bytes, then EOF. */
+static void
+feed_pieces(struct fixture *fx, const char *text, size_t len, size_t piece)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += piece)
+		feed(fx, text + i, MIN(piece, len - i));
+	eof(fx);
+}
+
+/* Assert that two fixtures saw the same messages and answers. */
+static void
+assert_same(struct fixture *a, struct fixture *b)
+{
+	guint i;
+
+	g_assert_cmpmem(a->answers->str, a->answers->len, b->answers->str,
+	    b->answers->len);
+	g_assert_cmpuint(a->seen.messages->len, ==, b->seen.messages->len);
+	for (i = 0; i < a->seen.messages->len; i++)
+		g_assert_true(g_bytes_equal(g_ptr_array_index(
+		    a->seen.messages, i), g_ptr_array_index(b->seen.messages,
+		    i)));
+}
+
+/* Cut anywhere, or fed in pieces of any size, input frames the same. */
+static void
+test_line_split_anywhere_same(struct fixture *whole, gconstpointer data)
+{
+	size_t len = sizeof split_input - 1, at, piece;
+	struct fixture fx;
+
+	feed_pieces(whole, split_input, len, len);
+	g_assert_cmpuint(whole->seen.messages->len, ==, 6);
+	/* Cut in two at every byte. */
+	for (at = 1; at < len; at++) {
+		fixture_set_up(&fx, NULL);
+		feed(&fx, split_input, at);
+		feed_pieces(&fx, split_input + at, len - at, len);
+		assert_same(whole, &fx);
+		fixture_tear_down(&fx, NULL);
+	}
+	/* In pieces of every size, down to one byte. */
+	for (piece = 1; piece < len; piece++) {
+		fixture_set_up(&fx, NULL);
+		feed_pieces(&fx, split_input, len, piece);
+		assert_same(whole, &fx);
+		fixture_tear_down(&fx, NULL);
+	}
+}
+
+/* A long line in 3-byte reads is one message, answered once. */
+static void
+test_line_long_line_in_tiny_pieces(struct fixture *fx, gconstpointer data)
+{
+	GString *line = g_string_new(NULL);
+	size_t i;
+
+	/* 64 KiB arriving 3 bytes at a time: one message, one answer. */
+	for (i = 0; i < 65536; i++)
+		g_string_append_c(line, (char)('a' + i % 26));
+	fx->rules.echo = true;
+	g_string_append(line, "\r\n");
+	feed_pieces(fx, line->str, line->len, 3);
+	g_assert_cmpuint(fx->seen.messages->len, ==, 1);
+	assert_message(fx, 0, line->str, 65536);
+	g_assert_cmpmem(fx->answers->str, fx->answers->len, line->str,
+	    line->len);
+	g_string_free(line, TRUE);
+}
+
+/* A long line takes no more than max-line and a read, then gives it back. */
+static void
+test_line_long_line_buffer_bounded(struct fixture *fx, gconstpointer data)
+{
+	size_t max_line = 200000, i, room;
+	char piece[1000];
+
+	/* The buffer never holds more than the longest line and a read. */
+	memset(piece, 'x', sizeof piece);
+	fx->rules.max_line = max_line;
+	for (i = 0; i < max_line; i += sizeof piece) {
+		feed(fx, piece, sizeof piece);
+		g_assert_cmpuint(fx->framer.in_cap, <=,
+		    max_line + 1 + FRAMER_READ_CHUNK);
+	}
+	feed_str(fx, "\r\n");
+	g_assert_cmpstr(fx->answers->str, ==, "ok\r\n");
+	/* The line is done: the next read finds a small buffer again. */
+	g_assert_nonnull(framer_space(&fx->framer, &fx->rules, &room));
+	g_assert_cmpuint(fx->framer.in_cap, <=, FRAMER_KEEP);
+}
+
+/* Between connections, a buffer grown for a long line is given back. */
+static void
+test_reset_gives_back(struct fixture *fx, gconstpointer data)
+{
+	char piece[1000];
+	size_t i;
+
+	/* A connection that left half a long line behind. */
+	memset(piece, 'x', sizeof piece);
+	for (i = 0; i < 60; i++)
+		feed(fx, piece, sizeof piece);
+	g_assert_cmpuint(fx->framer.in_cap, >, FRAMER_KEEP);
+	framer_reset(&fx->framer);
+	g_assert_cmpuint(fx->framer.in_cap, <=, FRAMER_KEEP);
+	feed_str(fx, "new\n");
+	assert_message(fx, 0, "new", 3);
+}
+
 static void
 test_line_eof_answers_last_line(struct fixture *fx, gconstpointer data)
 {
@@ -312,6 +428,13 @@ main(int argc, char **argv)
 	ADD("/framing/line/eof-after-cr", test_line_eof_after_cr);
 	ADD("/framing/line/eof-nothing-pending",
 	    test_line_eof_nothing_pending);
+	ADD("/framing/line/split-anywhere-same",
+	    test_line_split_anywhere_same);
+	ADD("/framing/line/long-line-in-tiny-pieces",
+	    test_line_long_line_in_tiny_pieces);
+	ADD("/framing/line/long-line-buffer-bounded",
+	    test_line_long_line_buffer_bounded);
 	ADD("/framing/reset-forgets-partial", test_reset_forgets_partial);
+	ADD("/framing/reset-gives-back", test_reset_gives_back);
 	return g_test_run();
 }
