@@ -341,29 +341,49 @@ count_answered(struct conn *c, uint64_t before)
 	stats_bump(&c->counters->replies, count);
 }
 
+/*
+ * Answer what the framer holds, a piece at a time, each sent before the
+ * next is made; -1 with the reason to close.
+ */
+static int
+answer_pending(struct conn *c, enum close_reason *reason, int *errnum)
+{
+	enum framer_status status;
+	uint64_t before;
+	int more;
+
+	do {
+		before = c->totals.messages;
+		more = framer_answer(c->framer, &c->rules, FRAMER_PIECE,
+		    on_message, c, &status);
+		if (more < 0) {
+			*errnum = ENOMEM;
+			*reason = CLOSE_ERROR;
+			return -1;
+		}
+		count_answered(c, before);
+		if (send_answers(c, reason, errnum) < 0)
+			return -1;
+	} while (more > 0);
+	if (status == FRAMER_LINE_TOO_LONG) {
+		*reason = CLOSE_TOO_LONG;
+		return -1;
+	}
+	return 0;
+}
+
 /* Frame and answer n bytes just received; -1 with the reason to close. */
 static int
 answer_input(struct conn *c, size_t n, enum close_reason *reason,
     int *errnum)
 {
 	uint64_t before = c->totals.messages;
-	enum framer_status status;
 
 	c->totals.bytes_in += n;
 	stats_bump(&c->counters->bytes_in, n);
-	if (framer_input(c->framer, n, &c->rules, on_message, c,
-	    &status) < 0) {
-		*errnum = ENOMEM;
-		*reason = CLOSE_ERROR;
+	framer_received(c->framer, n);
+	if (answer_pending(c, reason, errnum) < 0)
 		return -1;
-	}
-	count_answered(c, before);
-	if (send_answers(c, reason, errnum) < 0)
-		return -1;
-	if (status == FRAMER_LINE_TOO_LONG) {
-		*reason = CLOSE_TOO_LONG;
-		return -1;
-	}
 	/* A line after the last one answered began in this read. */
 	if (check_line_deadline(c, c->totals.messages > before) < 0) {
 		*reason = CLOSE_TIMEOUT;
@@ -377,18 +397,13 @@ static enum close_reason
 end_of_input(struct conn *c, int *errnum)
 {
 	enum close_reason reason;
-	uint64_t before = c->totals.messages;
 
 	/* Our own shutdown(SHUT_RD) also reads as 0: a client still
 	 * connected is being drained, not finishing a line. */
 	if (atomic_load(&draining) && !peer_finished(c->fd))
 		return CLOSE_SHUTDOWN;
-	if (framer_eof(c->framer, &c->rules, on_message, c) < 0) {
-		*errnum = ENOMEM;
-		return CLOSE_ERROR;
-	}
-	count_answered(c, before);
-	if (send_answers(c, &reason, errnum) < 0)
+	framer_eof(c->framer);
+	if (answer_pending(c, &reason, errnum) < 0)
 		return reason;
 	return CLOSE_PEER;
 }

@@ -1,13 +1,14 @@
 /*
  * framing.c - split received bytes into messages and build the answers.
- * A connection's leftover partial line stays at the start of f->in, and
- * f->in_scanned remembers how far it has been searched for its \n, so a
- * long line arriving in many reads is searched once, not once a read.
- * Answers for one read are gathered in f->out so they leave in one send().
+ * Received bytes stay in f->in until answered: f->in_pos is where the
+ * next message starts, and f->in_scanned how far the line there has been
+ * searched for its \n, so a long line arriving in many reads is searched
+ * once, not once a read.  Answers are made a piece at a time in f->out,
+ * at most the caller's limit, so a read of many short lines with a long
+ * reply never needs memory in proportion to the answers.
  */
 #include "build-config.h"
 
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -94,8 +95,12 @@ void
 framer_reset(struct framer *f)
 {
 	f->in_len = 0;
+	f->in_pos = 0;
 	f->in_scanned = 0;
 	f->out_len = 0;
+	memset(f->rest, 0, sizeof f->rest);
+	f->eof = false;
+	f->too_long = false;
 	give_back(&f->in, &f->in_cap);
 	give_back(&f->out, &f->out_cap);
 }
@@ -120,23 +125,22 @@ buffer_reserve(char **buf, size_t *cap, size_t len, size_t need,
 	return buffer_resize(buf, cap, len, new_cap);
 }
 
-/* Append bytes to the answers. */
-static int
-out_append(struct framer *f, const char *bytes, size_t len)
-{
-	if (buffer_reserve(&f->out, &f->out_cap, f->out_len, len,
-	    SIZE_MAX) < 0)
-		return -1;
-	memcpy(f->out + f->out_len, bytes, len);
-	f->out_len += len;
-	return 0;
-}
-
 /* Where the next recv() should write. */
 char *
 framer_space(struct framer *f, const struct reply_rules *rules,
     size_t *room)
 {
+	size_t kept = f->in_len - f->in_pos;
+
+	/* The unfinished line moves to the front, only after a read that
+	 * answered lines before it: at most one read's bytes. */
+	if (f->in_pos > 0) {
+		if (kept > 0)
+			memmove(f->in, f->in + f->in_pos, kept);
+		f->in_scanned -= f->in_pos;
+		f->in_len = kept;
+		f->in_pos = 0;
+	}
 	/* The long line is done: give its memory back (or try later). */
 	if (f->in_cap > FRAMER_KEEP &&
 	    f->in_len + FRAMER_READ_CHUNK <= FRAMER_KEEP)
@@ -152,112 +156,162 @@ framer_space(struct framer *f, const struct reply_rules *rules,
 	return f->in + f->in_len;
 }
 
-/* Answer one message: the reply text or the message, then its ending. */
-static int
-answer(struct framer *f, const struct reply_rules *rules, const char *msg,
-    size_t len, const char *ending, size_t ending_len)
+/* Take n bytes just received at framer_space(). */
+void
+framer_received(struct framer *f, size_t n)
 {
-	if (rules->echo) {
-		if (out_append(f, msg, len) < 0)
-			return -1;
-	} else if (out_append(f, rules->reply, rules->reply_len) < 0)
-		return -1;
-	return out_append(f, ending, ending_len);
-}
-
-/* Answer every complete line at the start of f->in; keep the rest. */
-static int
-frame_lines(struct framer *f, const struct reply_rules *rules,
-    framer_message_fn on_message, void *arg, enum framer_status *status)
-{
-	const char *start = f->in, *end = f->in + f->in_len, *nl;
-	const char *from = f->in + f->in_scanned;
-	size_t len, ending_len;
-
-	*status = FRAMER_OK;
-	while ((nl = memchr(from, '\n', (size_t)(end - from))) != NULL) {
-		len = (size_t)(nl - start);
-		ending_len = 1;
-		if (len > 0 && start[len - 1] == '\r') {
-			len--;
-			ending_len = 2;
-		}
-		if (len > rules->max_line)
-			goto too_long;
-		if (on_message != NULL)
-			on_message(start, len, arg);
-		if (answer(f, rules, start, len, start + len, ending_len) < 0)
-			return -1;
-		start = from = nl + 1;
-	}
-	/* A partial line may still end in \r before its \n arrives. */
-	len = (size_t)(end - start);
-	if (len > rules->max_line + 1 ||
-	    (len == rules->max_line + 1 && end[-1] != '\r'))
-		goto too_long;
-	if (start != f->in)
-		memmove(f->in, start, len);
-	f->in_len = len;
-	f->in_scanned = len;
-	return 0;
-
-too_long:
-	f->in_len = 0;
-	f->in_scanned = 0;
-	*status = FRAMER_LINE_TOO_LONG;
-	return out_append(f, FRAMER_LINE_TOO_LONG_TEXT,
-	    sizeof FRAMER_LINE_TOO_LONG_TEXT - 1);
-}
-
-/* Frame n bytes just received at framer_space(). */
-int
-framer_input(struct framer *f, size_t n, const struct reply_rules *rules,
-    framer_message_fn on_message, void *arg, enum framer_status *status)
-{
-	f->out_len = 0;
 	f->in_len += n;
-	*status = FRAMER_OK;
-	if (rules->framing == FRAMING_LINE)
-		return frame_lines(f, rules, on_message, arg, status);
+}
 
-	/* raw: the whole read is one message */
-	if (on_message != NULL)
-		on_message(f->in, f->in_len, arg);
-	if (answer(f, rules, f->in, f->in_len, "", 0) < 0)
-		return -1;
-	f->in_len = 0;
-	return 0;
+/* The peer closed: a last line without its \n is a message. */
+void
+framer_eof(struct framer *f)
+{
+	f->eof = true;
 }
 
 /* Bytes of a line received but not yet ended. */
 size_t
 framer_pending(const struct framer *f)
 {
-	return f->in_len;
+	return f->in_len - f->in_pos;
 }
 
-/* The peer closed: answer a final line that lacks its \n. */
-int
-framer_eof(struct framer *f, const struct reply_rules *rules,
-    framer_message_fn on_message, void *arg)
+/* A message at f->in_pos, and what its answer ends with. */
+struct message {
+	const char *bytes;	/* without its ending */
+	size_t len;
+	const char *ending;	/* the ending to mirror; empty with raw */
+	size_t ending_len;
+	size_t next;		/* where the message after it starts */
+};
+
+enum found {
+	FOUND_NONE,		/* no complete message yet */
+	FOUND_MESSAGE,
+	FOUND_TOO_LONG,		/* a line over max_line, ended or not */
+};
+
+/* Find the message at f->in_pos without taking it. */
+static enum found
+find_message(struct framer *f, const struct reply_rules *rules,
+    struct message *m)
 {
-	size_t len = f->in_len;
+	const char *start = f->in + f->in_pos, *nl;
+	size_t len = f->in_len - f->in_pos;
 	bool crlf;
 
+	if (rules->framing == FRAMING_RAW) {
+		/* The whole read is one message. */
+		*m = (struct message){ start, len, "", 0, f->in_len };
+		return len > 0 ? FOUND_MESSAGE : FOUND_NONE;
+	}
+	nl = memchr(f->in + f->in_scanned, '\n', f->in_len - f->in_scanned);
+	if (nl == NULL) {
+		f->in_scanned = f->in_len;
+		/* A partial line may still end in \r before its \n. */
+		if (len > rules->max_line + 1 ||
+		    (len == rules->max_line + 1 && start[len - 1] != '\r'))
+			return FOUND_TOO_LONG;
+		if (!f->eof || len == 0)
+			return FOUND_NONE;
+		/*
+		 * The peer closed after a last line without its \n.  The
+		 * answer still ends a line, so a client reading lines sees
+		 * it; a lone trailing \r began a \r\n that never came.
+		 */
+		crlf = start[len - 1] == '\r';
+		*m = (struct message){ start, len - crlf, crlf ? "\r\n" : "\n",
+		    crlf ? 2 : 1, f->in_len };
+		return FOUND_MESSAGE;
+	}
+	f->in_scanned = (size_t)(nl - f->in);
+	len = (size_t)(nl - start);
+	crlf = len > 0 && start[len - 1] == '\r';
+	*m = (struct message){ start, len - crlf, nl - crlf, 1 + crlf,
+	    f->in_scanned + 1 };
+	return m->len > rules->max_line ? FOUND_TOO_LONG : FOUND_MESSAGE;
+}
+
+/*
+ * Copy into the piece what fits of the answer in f->rest: 0 once all of
+ * it is there, 1 if the piece filled first, -1 if memory ran out.
+ */
+static int
+copy_rest(struct framer *f, size_t limit)
+{
+	struct framer_span *span;
+	size_t i, n;
+
+	for (i = 0; i < 2; i++) {
+		span = &f->rest[i];
+		n = limit - f->out_len;
+		if (n > span->len)
+			n = span->len;
+		if (n > 0) {
+			if (buffer_reserve(&f->out, &f->out_cap, f->out_len, n,
+			    limit) < 0)
+				return -1;
+			memcpy(f->out + f->out_len, span->bytes, n);
+			f->out_len += n;
+			span->bytes += n;
+			span->len -= n;
+		}
+		if (span->len > 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Answer what was received, one piece of at most limit bytes. */
+int
+framer_answer(struct framer *f, const struct reply_rules *rules,
+    size_t limit, framer_message_fn on_message, void *arg,
+    enum framer_status *status)
+{
+	struct message m;
+	enum found found;
+	const char *body;
+	size_t body_len;
+	int rc;
+
+	*status = FRAMER_OK;
 	f->out_len = 0;
-	if (rules->framing != FRAMING_LINE || len == 0)
-		return 0;
-	f->in_len = 0;
-	f->in_scanned = 0;
-	/*
-	 * The answer still ends a line, so a client reading lines sees it;
-	 * a lone trailing \r was the start of a \r\n that never came.
-	 */
-	crlf = f->in[len - 1] == '\r';
-	if (crlf)
-		len--;
-	if (on_message != NULL)
-		on_message(f->in, len, arg);
-	return answer(f, rules, f->in, len, crlf ? "\r\n" : "\n",
-	    crlf ? 2 : 1);
+	while ((rc = copy_rest(f, limit)) == 0) {
+		if (f->too_long) {
+			*status = FRAMER_LINE_TOO_LONG;
+			return 0;
+		}
+		found = find_message(f, rules, &m);
+		if (found == FOUND_NONE)
+			return 0;
+		if (found == FOUND_TOO_LONG) {
+			body = FRAMER_LINE_TOO_LONG_TEXT;
+			body_len = sizeof FRAMER_LINE_TOO_LONG_TEXT - 1;
+			m.ending = "";
+			m.ending_len = 0;
+		} else if (rules->echo) {
+			body = m.bytes;
+			body_len = m.len;
+		} else {
+			body = rules->reply;
+			body_len = rules->reply_len;
+		}
+		/* A piece holds whole answers: this one starts the next. */
+		if (f->out_len > 0 && body_len + m.ending_len >
+		    limit - f->out_len)
+			return 1;
+		if (found == FOUND_TOO_LONG) {
+			/* Nothing of that line, or after it, is answered. */
+			f->too_long = true;
+			f->in_pos = f->in_scanned = f->in_len;
+		} else {
+			f->in_pos = f->in_scanned = m.next;
+			if (on_message != NULL)
+				on_message(m.bytes, m.len, arg);
+		}
+		f->rest[0] = (struct framer_span){ body, body_len };
+		f->rest[1] = (struct framer_span){ m.ending, m.ending_len };
+	}
+	return rc;
 }

@@ -1,8 +1,8 @@
 /*
  * test-hostile.c - the real sockd against clients that try to exhaust
  * it: lines trickled a byte at a time (slowloris), readers that are slow
- * or stop reading, and lines so long that framing them could cost
- * quadratic time or keep memory.
+ * or stop reading, answers that multiply what a client sent, and lines
+ * so long that framing them could cost quadratic time or keep memory.
  */
 #include "build-config.h"
 
@@ -291,6 +291,55 @@ test_stopped_reader_closed(void)
 	server_stop(srv);
 }
 
+#define AMPLIFIERS 16
+
+/*
+ * Clients that send a read's worth of empty lines with a kilobyte reply
+ * and never read cannot make sockd hold a thousand times what they sent:
+ * the answers are made a piece at a time, and the memory comes back.
+ */
+static void
+test_amplified_answers_bounded(void)
+{
+	char *reply = kib_reply(), lines[16384];
+	struct server *srv = server_start("--framing", "line", "--reply",
+	    reply, "--timeout", "5", NULL);
+	char *names[AMPLIFIERS], *needle;
+	int fds[AMPLIFIERS], i;
+	long base, peak, after;
+
+	memset(lines, '\n', sizeof lines);
+	base = rss_kib(srv->pid);
+	for (i = 0; i < AMPLIFIERS; i++) {
+		fds[i] = server_connect(srv);
+		tcp_send(fds[i], lines, sizeof lines);
+	}
+	/* Answers arriving mean sockd has started on each client's read. */
+	for (i = 0; i < AMPLIFIERS; i++)
+		g_assert_true(fd_wait(fds[i], POLLIN, now_ms() + WAIT_MS));
+	peak = rss_kib(srv->pid);
+	/* Unread answers: close() resets, and sockd's send fails. */
+	for (i = 0; i < AMPLIFIERS; i++) {
+		names[i] = client_name(fds[i]);
+		close(fds[i]);
+	}
+	for (i = 0; i < AMPLIFIERS; i++) {
+		needle = g_strconcat(names[i], ": closed (", NULL);
+		g_assert_true(server_wait_log(srv, needle, WAIT_MS));
+		g_free(needle);
+		g_free(names[i]);
+	}
+	after = rss_kib(srv->pid);
+	g_test_message("RSS KiB: base %ld, peak %ld, after %ld", base, peak,
+	    after);
+	if (MEASURES_MEANINGFUL) {
+		g_assert_cmpint(peak - base, <, 64 * 1024);
+		g_assert_cmpint(after - base, <, 16 * 1024);
+	}
+	g_free(reply);
+	server_stop(srv);
+}
+
 #define LONG_LINE (16 * 1024 * 1024)
 #define LONG_LINE_WRITE 512
 #define LONG_LINE_PACE_US 100
@@ -354,6 +403,8 @@ main(int argc, char **argv)
 	    test_slow_reader_not_cut_off);
 	g_test_add_func("/hostile/reader/stopped-closed",
 	    test_stopped_reader_closed);
+	g_test_add_func("/hostile/amplification/memory-bounded",
+	    test_amplified_answers_bounded);
 	g_test_add_func("/hostile/long-line/linear-and-returned",
 	    test_long_line_linear_and_returned);
 	return g_test_run();
