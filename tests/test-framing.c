@@ -92,12 +92,14 @@ feed(struct fixture *fx, const char *bytes, size_t len)
 	return fx->answers->str;
 }
 
+/* Feed a C string as one read. */
 static void
 feed_str(struct fixture *fx, const char *text)
 {
 	feed(fx, text, strlen(text));
 }
 
+/* The peer closes: take the pieces that answers. */
 static void
 eof(struct fixture *fx)
 {

@@ -200,8 +200,8 @@ test_slow_complete_lines_served(void)
 	server_stop(srv);
 }
 
-/* Bytes of answers the reader tests ask for: enough to fill every buffer
- * between sockd and the client several times over. */
+/* Empty lines the reader tests send: their 12 MB of answers fill the
+ * buffers between sockd and the client (about 4 MB) three times over. */
 #define READER_LINES 12288
 
 /*
@@ -382,7 +382,7 @@ test_long_line_linear_and_returned(void)
 	after = rss_kib(srv->pid);
 	g_test_message("CPU %ld ms; RSS KiB: base %ld, after %ld", cpu, base,
 	    after);
-	/* About 0.3 s here; the search that started over took 1.9 s. */
+	/* About 0.3 s; searching the line again on every read took 2 s. */
 	if (MEASURES_MEANINGFUL) {
 		g_assert_cmpint(cpu, <, 1500);
 		g_assert_cmpint(after - base, <, 2048);
