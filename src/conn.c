@@ -6,9 +6,10 @@
  * client's place back to the per-address table its queue item names.
  *
  * A worker waits for its client inside a blocking recv(): one system call
- * per read, no poll() before it.  SO_RCVTIMEO is the idle timeout, and
- * the drain wakes a worker by shutting the read side of its connection,
- * which ends the recv() once the bytes already received are read.
+ * per read, no poll() before it.  SO_RCVTIMEO is the idle timeout, or
+ * the time left for a line the client has left unfinished, and the drain
+ * wakes a worker by shutting the read side of its connection, which ends
+ * the recv() once the bytes already received are read.
  */
 #include "build-config.h"
 
@@ -34,6 +35,12 @@
 
 /* How long a closing connection may keep sending before we reset it. */
 #define LINGER_MS 1000
+/*
+ * How late past its deadline an unfinished line may be cut off: the
+ * receive timeout is shortened only when it would overshoot by more, so
+ * a line split between two reads costs no system call.
+ */
+#define LINE_DEADLINE_SLACK_MS 50
 
 /*
  * The drain signal for sends that wait on a client that does not read: a
@@ -64,7 +71,8 @@ struct conn {
 	struct worker_stats *counters;
 	struct reply_rules rules;
 	struct conn_totals totals;
-	unsigned timeout;	/* seconds set as SO_RCVTIMEO */
+	int64_t recv_timeout_ms;	/* set as SO_RCVTIMEO; 0: none */
+	int64_t line_deadline_ms;	/* for the unfinished line; -1: none */
 	int fd;
 };
 
@@ -166,21 +174,12 @@ drain_expired(void)
 	    clock_now_ms() >= atomic_load(&drain_deadline_ms);
 }
 
-/* The longest a send may wait: the timeout, cut short by a drain. */
-static int
-send_limit_ms(const struct settings *live)
+/* The drain's deadline once it has begun; -1 before. */
+static int64_t
+send_deadline_ms(void)
 {
-	int64_t limit = live->timeout ? (int64_t)live->timeout * 1000 : -1;
-	int64_t left;
-
-	if (atomic_load(&draining)) {
-		left = atomic_load(&drain_deadline_ms) - clock_now_ms();
-		if (left < 1)
-			left = 1;
-		if (limit < 0 || left < limit)
-			limit = left;
-	}
-	return limit < 0 ? 0 : (int)limit;
+	/* Acquire (seq_cst): seeing draining means seeing its deadline. */
+	return atomic_load(&draining) ? atomic_load(&drain_deadline_ms) : -1;
 }
 
 /* Log a message at info, escaped; kept apart so its buffer costs nothing
@@ -217,16 +216,17 @@ send_answers(struct conn *c, enum close_reason *reason, int *errnum)
 		return 0;
 	do {
 		/* A drain that starts while the client is not reading must
-		 * shorten the wait to its deadline: wake, and wait again. */
+		 * bound the wait by its deadline: wake, and wait again. */
 		wake = atomic_load(&draining) ? -1 : drain_pipe[0];
-		rc = net_send_all(c->fd, f->out + done, f->out_len - done,
-		    send_limit_ms(c->live), wake, &sent);
+		rc = net_send_until(c->fd, f->out + done, f->out_len - done,
+		    (int)c->live->timeout * 1000, send_deadline_ms(), wake,
+		    &sent);
 		done += sent;
 	} while (rc < 0 && errno == ECANCELED);
-	if (rc == 0) {
-		c->totals.bytes_out += f->out_len;
+	/* What left counts, also when the rest could not. */
+	c->totals.bytes_out += done;
+	if (rc == 0)
 		return 0;
-	}
 	if (errno == ETIMEDOUT)
 		*reason = drain_expired() ? CLOSE_SHUTDOWN : CLOSE_TIMEOUT;
 	else if (errno == ECONNRESET || errno == EPIPE)
@@ -238,16 +238,64 @@ send_answers(struct conn *c, enum close_reason *reason, int *errnum)
 	return -1;
 }
 
-/* Make the idle timeout the socket's receive timeout. */
+/* Set the socket's receive timeout; 0 waits for ever. */
 static void
-set_recv_timeout(struct conn *c, unsigned seconds)
+set_recv_timeout(struct conn *c, int64_t ms)
 {
-	struct timeval tv = { .tv_sec = (time_t)seconds };
+	struct timeval tv = {
+		.tv_sec = (time_t)(ms / 1000),
+		.tv_usec = (suseconds_t)(ms % 1000) * 1000,
+	};
 
 	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0)
 		log_debug("%s: setsockopt SO_RCVTIMEO: %s", c->item->peer,
 		    strerror(errno));
-	c->timeout = seconds;
+	c->recv_timeout_ms = ms;
+}
+
+/*
+ * Before each recv(): wait for the idle timeout, or, while a line is
+ * unfinished, no longer than its deadline.  The socket option is set only
+ * when that changes, so a client that ends its lines pays nothing.
+ */
+static void
+arm_recv_timeout(struct conn *c)
+{
+	int64_t want = (int64_t)c->live->timeout * 1000, left;
+
+	if (c->line_deadline_ms >= 0 && want > 0) {
+		left = c->line_deadline_ms - clock_now_ms();
+		if (left < 1)
+			left = 1;
+		/* The timeout set ends early enough: keep it. */
+		if (c->recv_timeout_ms > 0 &&
+		    c->recv_timeout_ms <= left + LINE_DEADLINE_SLACK_MS)
+			return;
+		want = left;
+	}
+	if (want != c->recv_timeout_ms)
+		set_recv_timeout(c, want);
+}
+
+/*
+ * After a read is answered: a line must be complete within the timeout
+ * of its first byte, however the client trickles it (the slowloris
+ * attack).  Starts the clock for a line that began in this read; -1 once
+ * the unfinished line's time is up.
+ */
+static int
+check_line_deadline(struct conn *c, bool line_began)
+{
+	if (framer_pending(c->framer) == 0 || c->live->timeout == 0) {
+		c->line_deadline_ms = -1;
+		return 0;
+	}
+	if (line_began || c->line_deadline_ms < 0) {
+		c->line_deadline_ms = clock_now_ms() +
+		    (int64_t)c->live->timeout * 1000;
+		return 0;
+	}
+	return clock_now_ms() >= c->line_deadline_ms ? -1 : 0;
 }
 
 /* Pick up settings a reload published; cheap when nothing changed. */
@@ -264,8 +312,6 @@ refresh_live(struct conn *c)
 	c->rules.reply_len = strlen(live->reply);
 	c->rules.echo = live->echo;
 	c->rules.max_line = live->max_line;
-	if (live->timeout != c->timeout)
-		set_recv_timeout(c, live->timeout);
 }
 
 /* True if the client has sent its FIN; false if unsure. */
@@ -295,27 +341,52 @@ count_answered(struct conn *c, uint64_t before)
 	stats_bump(&c->counters->replies, count);
 }
 
+/*
+ * Answer what the framer holds, a piece at a time, each sent before the
+ * next is made; -1 with the reason to close.
+ */
+static int
+answer_pending(struct conn *c, enum close_reason *reason, int *errnum)
+{
+	enum framer_status status;
+	uint64_t before;
+	int more;
+
+	do {
+		before = c->totals.messages;
+		more = framer_answer(c->framer, &c->rules, FRAMER_PIECE,
+		    on_message, c, &status);
+		if (more < 0) {
+			*errnum = ENOMEM;
+			*reason = CLOSE_ERROR;
+			return -1;
+		}
+		count_answered(c, before);
+		if (send_answers(c, reason, errnum) < 0)
+			return -1;
+	} while (more > 0);
+	if (status == FRAMER_LINE_TOO_LONG) {
+		*reason = CLOSE_TOO_LONG;
+		return -1;
+	}
+	return 0;
+}
+
 /* Frame and answer n bytes just received; -1 with the reason to close. */
 static int
 answer_input(struct conn *c, size_t n, enum close_reason *reason,
     int *errnum)
 {
 	uint64_t before = c->totals.messages;
-	enum framer_status status;
 
 	c->totals.bytes_in += n;
 	stats_bump(&c->counters->bytes_in, n);
-	if (framer_input(c->framer, n, &c->rules, on_message, c,
-	    &status) < 0) {
-		*errnum = ENOMEM;
-		*reason = CLOSE_ERROR;
+	framer_received(c->framer, n);
+	if (answer_pending(c, reason, errnum) < 0)
 		return -1;
-	}
-	count_answered(c, before);
-	if (send_answers(c, reason, errnum) < 0)
-		return -1;
-	if (status == FRAMER_LINE_TOO_LONG) {
-		*reason = CLOSE_TOO_LONG;
+	/* A line after the last one answered began in this read. */
+	if (check_line_deadline(c, c->totals.messages > before) < 0) {
+		*reason = CLOSE_TIMEOUT;
 		return -1;
 	}
 	return 0;
@@ -326,18 +397,13 @@ static enum close_reason
 end_of_input(struct conn *c, int *errnum)
 {
 	enum close_reason reason;
-	uint64_t before = c->totals.messages;
 
 	/* Our own shutdown(SHUT_RD) also reads as 0: a client still
 	 * connected is being drained, not finishing a line. */
 	if (atomic_load(&draining) && !peer_finished(c->fd))
 		return CLOSE_SHUTDOWN;
-	if (framer_eof(c->framer, &c->rules, on_message, c) < 0) {
-		*errnum = ENOMEM;
-		return CLOSE_ERROR;
-	}
-	count_answered(c, before);
-	if (send_answers(c, &reason, errnum) < 0)
+	framer_eof(c->framer);
+	if (answer_pending(c, &reason, errnum) < 0)
 		return reason;
 	return CLOSE_PEER;
 }
@@ -355,12 +421,13 @@ conn_loop(struct conn *c, int *errnum)
 	for (;;) {
 		if (drain_expired())
 			return CLOSE_SHUTDOWN;
-		space = framer_space(c->framer, &room);
+		space = framer_space(c->framer, &c->rules, &room);
 		if (space == NULL) {
 			*errnum = ENOMEM;
 			return CLOSE_ERROR;
 		}
 		/* Blocking (accept4 leaves O_NONBLOCK clear): wait here. */
+		arm_recv_timeout(c);
 		n = recv(c->fd, space, room, 0);
 		/* A reload while we waited applies to what just came. */
 		refresh_live(c);
@@ -373,7 +440,8 @@ conn_loop(struct conn *c, int *errnum)
 			return end_of_input(c, errnum);
 		if (errno == EINTR)
 			continue;
-		/* SO_RCVTIMEO ran out with nothing received. */
+		/* SO_RCVTIMEO ran out: the client was silent, or the line
+		 * it left unfinished had its time. */
 		if (errno == EAGAIN || errno == EWOULDBLOCK)
 			return CLOSE_TIMEOUT;
 		if (errno == ECONNRESET)
@@ -420,6 +488,7 @@ conn_serve(const struct queue_item *item, struct framer *f, unsigned worker)
 	c.framer = f;
 	c.counters = counters;
 	c.fd = item->fd;
+	c.line_deadline_ms = -1;
 	framer_reset(f);
 	slot_enter(slot, c.fd);
 

@@ -1,17 +1,19 @@
 /*
  * framing.c - split received bytes into messages and build the answers.
- * A connection's leftover partial line stays at the start of f->in;
- * answers for one read are gathered in f->out so they leave in one send().
+ * Received bytes stay in f->in until answered: f->in_pos is where the
+ * next message starts, and f->in_scanned how far the line there has been
+ * searched for its \n, so a long line arriving in many reads is searched
+ * once, not once a read.  Answers are made a piece at a time in f->out,
+ * at most the caller's limit, so a read of many short lines with a long
+ * reply never needs memory in proportion to the answers.
  */
 #include "build-config.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "framing.h"
-
-/* Bytes one recv() may return; also the smallest input buffer. */
-#define FRAMER_READ_CHUNK 16384
 
 /* Start with empty buffers. */
 void
@@ -20,36 +22,47 @@ framer_init(struct framer *f)
 	memset(f, 0, sizeof *f);
 }
 
-/* Release the buffers. */
-void
-framer_free(struct framer *f)
+/* Free a buffer: malloc's up to FRAMER_KEEP, a mapping above. */
+static void
+buffer_release(char *buf, size_t cap)
 {
-	free(f->in);
-	free(f->out);
-	framer_init(f);
+	if (cap > FRAMER_KEEP)
+		munmap(buf, cap);
+	else
+		free(buf);
 }
 
-/* Forget a connection's leftovers, keep the buffers. */
-void
-framer_reset(struct framer *f)
-{
-	f->in_len = 0;
-	f->out_len = 0;
-}
-
-/* Make room for at least need more bytes in a buffer. */
+/*
+ * Give a buffer holding len bytes the capacity new_cap.  Up to
+ * FRAMER_KEEP it comes from malloc; above, it is a mapping of its own,
+ * so that giving it back returns it to the system at once: malloc would
+ * keep a freed block of many megabytes in a thread's arena (its trim and
+ * mmap thresholds rise after the first such block is freed).
+ */
 static int
-buffer_reserve(char **buf, size_t *cap, size_t len, size_t need)
+buffer_resize(char **buf, size_t *cap, size_t len, size_t new_cap)
 {
-	size_t new_cap;
-	char *p;
+	void *p;
 
-	if (*cap - len >= need)
-		return 0;
-	new_cap = *cap ? *cap : FRAMER_READ_CHUNK;
-	while (new_cap - len < need)
-		new_cap *= 2;
-	p = realloc(*buf, new_cap);
+	if (*cap <= FRAMER_KEEP && new_cap <= FRAMER_KEEP)
+		p = realloc(*buf, new_cap);
+	else if (*cap > FRAMER_KEEP && new_cap > FRAMER_KEEP) {
+		p = mremap(*buf, *cap, new_cap, MREMAP_MAYMOVE);
+		if (p == MAP_FAILED)
+			p = NULL;
+	} else {
+		if (new_cap > FRAMER_KEEP) {
+			p = mmap(NULL, new_cap, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+			if (p == MAP_FAILED)
+				p = NULL;
+		} else
+			p = malloc(new_cap);
+		if (p != NULL && len > 0)
+			memcpy(p, *buf, len);
+		if (p != NULL)
+			buffer_release(*buf, *cap);
+	}
 	if (p == NULL)
 		return -1;
 	*buf = p;
@@ -57,23 +70,85 @@ buffer_reserve(char **buf, size_t *cap, size_t len, size_t need)
 	return 0;
 }
 
-/* Append bytes to the answers. */
-static int
-out_append(struct framer *f, const char *bytes, size_t len)
+/* Release the buffers. */
+void
+framer_free(struct framer *f)
 {
-	if (buffer_reserve(&f->out, &f->out_cap, f->out_len, len) < 0)
-		return -1;
-	memcpy(f->out + f->out_len, bytes, len);
-	f->out_len += len;
-	return 0;
+	buffer_release(f->in, f->in_cap);
+	buffer_release(f->out, f->out_cap);
+	framer_init(f);
+}
+
+/* Release a buffer that grew past FRAMER_KEEP. */
+static void
+give_back(char **buf, size_t *cap)
+{
+	if (*cap <= FRAMER_KEEP)
+		return;
+	buffer_release(*buf, *cap);
+	*buf = NULL;
+	*cap = 0;
+}
+
+/* Forget a connection's leftovers, keep buffers up to FRAMER_KEEP. */
+void
+framer_reset(struct framer *f)
+{
+	f->in_len = 0;
+	f->in_pos = 0;
+	f->in_scanned = 0;
+	f->out_len = 0;
+	memset(f->rest, 0, sizeof f->rest);
+	f->eof = false;
+	f->too_long = false;
+	give_back(&f->in, &f->in_cap);
+	give_back(&f->out, &f->out_cap);
+}
+
+/*
+ * Make room for at least need more bytes in a buffer, doubling it, but
+ * to no more than limit bytes unless len + need is more.
+ */
+static int
+buffer_reserve(char **buf, size_t *cap, size_t len, size_t need,
+    size_t limit)
+{
+	size_t new_cap;
+
+	if (*cap - len >= need)
+		return 0;
+	new_cap = *cap ? *cap : FRAMER_READ_CHUNK;
+	while (new_cap - len < need)
+		new_cap *= 2;
+	if (new_cap > limit)
+		new_cap = limit > len + need ? limit : len + need;
+	return buffer_resize(buf, cap, len, new_cap);
 }
 
 /* Where the next recv() should write. */
 char *
-framer_space(struct framer *f, size_t *room)
+framer_space(struct framer *f, const struct reply_rules *rules,
+    size_t *room)
 {
-	if (buffer_reserve(&f->in, &f->in_cap, f->in_len,
-	    FRAMER_READ_CHUNK) < 0)
+	size_t kept = f->in_len - f->in_pos;
+
+	/* The unfinished line moves to the front, only after a read that
+	 * answered lines before it: at most one read's bytes. */
+	if (f->in_pos > 0) {
+		if (kept > 0)
+			memmove(f->in, f->in + f->in_pos, kept);
+		f->in_scanned -= f->in_pos;
+		f->in_len = kept;
+		f->in_pos = 0;
+	}
+	/* The long line is done: give its memory back (or try later). */
+	if (f->in_cap > FRAMER_KEEP &&
+	    f->in_len + FRAMER_READ_CHUNK <= FRAMER_KEEP)
+		(void)buffer_resize(&f->in, &f->in_cap, f->in_len,
+		    FRAMER_KEEP);
+	/* An unfinished line is at most max_line bytes and a \r. */
+	if (buffer_reserve(&f->in, &f->in_cap, f->in_len, FRAMER_READ_CHUNK,
+	    (size_t)rules->max_line + 1 + FRAMER_READ_CHUNK) < 0)
 		return NULL;
 	*room = f->in_cap - f->in_len;
 	if (*room > FRAMER_READ_CHUNK)
@@ -81,100 +156,162 @@ framer_space(struct framer *f, size_t *room)
 	return f->in + f->in_len;
 }
 
-/* Answer one message: the reply text or the message, then its ending. */
-static int
-answer(struct framer *f, const struct reply_rules *rules, const char *msg,
-    size_t len, const char *ending, size_t ending_len)
+/* Take n bytes just received at framer_space(). */
+void
+framer_received(struct framer *f, size_t n)
 {
-	if (rules->echo) {
-		if (out_append(f, msg, len) < 0)
-			return -1;
-	} else if (out_append(f, rules->reply, rules->reply_len) < 0)
-		return -1;
-	return out_append(f, ending, ending_len);
-}
-
-/* Answer every complete line at the start of f->in; keep the rest. */
-static int
-frame_lines(struct framer *f, const struct reply_rules *rules,
-    framer_message_fn on_message, void *arg, enum framer_status *status)
-{
-	const char *start = f->in, *end = f->in + f->in_len, *nl;
-	size_t len, ending_len;
-
-	*status = FRAMER_OK;
-	while ((nl = memchr(start, '\n', (size_t)(end - start))) != NULL) {
-		len = (size_t)(nl - start);
-		ending_len = 1;
-		if (len > 0 && start[len - 1] == '\r') {
-			len--;
-			ending_len = 2;
-		}
-		if (len > rules->max_line)
-			goto too_long;
-		if (on_message != NULL)
-			on_message(start, len, arg);
-		if (answer(f, rules, start, len, start + len, ending_len) < 0)
-			return -1;
-		start = nl + 1;
-	}
-	/* A partial line may still end in \r before its \n arrives. */
-	len = (size_t)(end - start);
-	if (len > rules->max_line + 1 ||
-	    (len == rules->max_line + 1 && end[-1] != '\r'))
-		goto too_long;
-	memmove(f->in, start, len);
-	f->in_len = len;
-	return 0;
-
-too_long:
-	f->in_len = 0;
-	*status = FRAMER_LINE_TOO_LONG;
-	return out_append(f, FRAMER_LINE_TOO_LONG_TEXT,
-	    sizeof FRAMER_LINE_TOO_LONG_TEXT - 1);
-}
-
-/* Frame n bytes just received at framer_space(). */
-int
-framer_input(struct framer *f, size_t n, const struct reply_rules *rules,
-    framer_message_fn on_message, void *arg, enum framer_status *status)
-{
-	f->out_len = 0;
 	f->in_len += n;
-	*status = FRAMER_OK;
-	if (rules->framing == FRAMING_LINE)
-		return frame_lines(f, rules, on_message, arg, status);
-
-	/* raw: the whole read is one message */
-	if (on_message != NULL)
-		on_message(f->in, f->in_len, arg);
-	if (answer(f, rules, f->in, f->in_len, "", 0) < 0)
-		return -1;
-	f->in_len = 0;
-	return 0;
 }
 
-/* The peer closed: answer a final line that lacks its \n. */
-int
-framer_eof(struct framer *f, const struct reply_rules *rules,
-    framer_message_fn on_message, void *arg)
+/* The peer closed: a last line without its \n is a message. */
+void
+framer_eof(struct framer *f)
 {
-	size_t len = f->in_len;
+	f->eof = true;
+}
+
+/* Bytes of a line received but not yet ended. */
+size_t
+framer_pending(const struct framer *f)
+{
+	return f->in_len - f->in_pos;
+}
+
+/* A message at f->in_pos, and what its answer ends with. */
+struct message {
+	const char *bytes;	/* without its ending */
+	size_t len;
+	const char *ending;	/* the ending to mirror; empty with raw */
+	size_t ending_len;
+	size_t next;		/* where the message after it starts */
+};
+
+enum found {
+	FOUND_NONE,		/* no complete message yet */
+	FOUND_MESSAGE,
+	FOUND_TOO_LONG,		/* a line over max_line, ended or not */
+};
+
+/* Find the message at f->in_pos without taking it. */
+static enum found
+find_message(struct framer *f, const struct reply_rules *rules,
+    struct message *m)
+{
+	const char *start = f->in + f->in_pos, *nl;
+	size_t len = f->in_len - f->in_pos;
 	bool crlf;
 
+	if (rules->framing == FRAMING_RAW) {
+		/* The whole read is one message. */
+		*m = (struct message){ start, len, "", 0, f->in_len };
+		return len > 0 ? FOUND_MESSAGE : FOUND_NONE;
+	}
+	nl = memchr(f->in + f->in_scanned, '\n', f->in_len - f->in_scanned);
+	if (nl == NULL) {
+		f->in_scanned = f->in_len;
+		/* A partial line may still end in \r before its \n. */
+		if (len > rules->max_line + 1 ||
+		    (len == rules->max_line + 1 && start[len - 1] != '\r'))
+			return FOUND_TOO_LONG;
+		if (!f->eof || len == 0)
+			return FOUND_NONE;
+		/*
+		 * The peer closed after a last line without its \n.  The
+		 * answer still ends a line, so a client reading lines sees
+		 * it; a lone trailing \r began a \r\n that never came.
+		 */
+		crlf = start[len - 1] == '\r';
+		*m = (struct message){ start, len - crlf, crlf ? "\r\n" : "\n",
+		    crlf ? 2 : 1, f->in_len };
+		return FOUND_MESSAGE;
+	}
+	f->in_scanned = (size_t)(nl - f->in);
+	len = (size_t)(nl - start);
+	crlf = len > 0 && start[len - 1] == '\r';
+	*m = (struct message){ start, len - crlf, nl - crlf, 1 + crlf,
+	    f->in_scanned + 1 };
+	return m->len > rules->max_line ? FOUND_TOO_LONG : FOUND_MESSAGE;
+}
+
+/*
+ * Copy into the piece what fits of the answer in f->rest: 0 once all of
+ * it is there, 1 if the piece filled first, -1 if memory ran out.
+ */
+static int
+copy_rest(struct framer *f, size_t limit)
+{
+	struct framer_span *span;
+	size_t i, n;
+
+	for (i = 0; i < 2; i++) {
+		span = &f->rest[i];
+		n = limit - f->out_len;
+		if (n > span->len)
+			n = span->len;
+		if (n > 0) {
+			if (buffer_reserve(&f->out, &f->out_cap, f->out_len, n,
+			    limit) < 0)
+				return -1;
+			memcpy(f->out + f->out_len, span->bytes, n);
+			f->out_len += n;
+			span->bytes += n;
+			span->len -= n;
+		}
+		if (span->len > 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Answer what was received, one piece of at most limit bytes. */
+int
+framer_answer(struct framer *f, const struct reply_rules *rules,
+    size_t limit, framer_message_fn on_message, void *arg,
+    enum framer_status *status)
+{
+	struct message m;
+	enum found found;
+	const char *body;
+	size_t body_len;
+	int rc;
+
+	*status = FRAMER_OK;
 	f->out_len = 0;
-	if (rules->framing != FRAMING_LINE || len == 0)
-		return 0;
-	f->in_len = 0;
-	/*
-	 * The answer still ends a line, so a client reading lines sees it;
-	 * a lone trailing \r was the start of a \r\n that never came.
-	 */
-	crlf = f->in[len - 1] == '\r';
-	if (crlf)
-		len--;
-	if (on_message != NULL)
-		on_message(f->in, len, arg);
-	return answer(f, rules, f->in, len, crlf ? "\r\n" : "\n",
-	    crlf ? 2 : 1);
+	while ((rc = copy_rest(f, limit)) == 0) {
+		if (f->too_long) {
+			*status = FRAMER_LINE_TOO_LONG;
+			return 0;
+		}
+		found = find_message(f, rules, &m);
+		if (found == FOUND_NONE)
+			return 0;
+		if (found == FOUND_TOO_LONG) {
+			body = FRAMER_LINE_TOO_LONG_TEXT;
+			body_len = sizeof FRAMER_LINE_TOO_LONG_TEXT - 1;
+			m.ending = "";
+			m.ending_len = 0;
+		} else if (rules->echo) {
+			body = m.bytes;
+			body_len = m.len;
+		} else {
+			body = rules->reply;
+			body_len = rules->reply_len;
+		}
+		/* A piece holds whole answers: this one starts the next. */
+		if (f->out_len > 0 && body_len + m.ending_len >
+		    limit - f->out_len)
+			return 1;
+		if (found == FOUND_TOO_LONG) {
+			/* Nothing of that line, or after it, is answered. */
+			f->too_long = true;
+			f->in_pos = f->in_scanned = f->in_len;
+		} else {
+			f->in_pos = f->in_scanned = m.next;
+			if (on_message != NULL)
+				on_message(m.bytes, m.len, arg);
+		}
+		f->rest[0] = (struct framer_span){ body, body_len };
+		f->rest[1] = (struct framer_span){ m.ending, m.ending_len };
+	}
+	return rc;
 }

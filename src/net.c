@@ -14,11 +14,21 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
+
+#include <linux/sockios.h>
 
 #include "clock.h"
 #include "net.h"
 #include "number.h"
+
+/*
+ * How many times in one timeout a stalled send looks whether the peer
+ * took data: a reader too slow to wake poll() is seen to progress, and
+ * one that stopped is cut off at most a quarter of the timeout late.
+ */
+#define SEND_PROGRESS_LOOKS 4
 
 /* Parse a decimal port 0-65535. */
 static int
@@ -240,15 +250,40 @@ wait_writable(int fd, int wake_fd, int64_t deadline_ms)
 	return pfd[0].revents != 0 ? 1 : 2;
 }
 
-/* Send all of buf within timeout_ms (0: wait forever) without SIGPIPE. */
-int
-net_send_all(int fd, const char *buf, size_t len, int timeout_ms,
-    int wake_fd, size_t *sent)
+/*
+ * Bytes the peer has not acknowledged yet (sent or still queued); -1 if
+ * the kernel will not say.  Falling means the peer is taking data.
+ */
+static int
+unacknowledged(int fd)
 {
-	int64_t deadline = -1;
+	int queued;
+
+	if (ioctl(fd, SIOCOUTQ, &queued) < 0)
+		return -1;
+	return queued;
+}
+
+/* The earlier of two deadlines, where -1 is none. */
+static int64_t
+earlier(int64_t a, int64_t b)
+{
+	if (a < 0)
+		return b;
+	if (b < 0)
+		return a;
+	return a < b ? a : b;
+}
+
+/* Send all of buf, giving up on a peer that stops reading; see net.h. */
+int
+net_send_until(int fd, const char *buf, size_t len, int timeout_ms,
+    int64_t deadline_ms, int wake_fd, size_t *sent)
+{
+	int64_t stall_end = -1, look;
+	int queued = -1, now_queued, rc;
 	size_t total = 0;
 	ssize_t n;
-	int rc;
 
 	if (sent == NULL)
 		sent = &total;
@@ -259,28 +294,55 @@ net_send_all(int fd, const char *buf, size_t len, int timeout_ms,
 			buf += n;
 			len -= (size_t)n;
 			*sent += (size_t)n;
+			stall_end = -1;		/* progress: a new wait */
 			continue;
 		}
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
 			return -1;
-		/* The peer is not reading: wait, but not forever. */
-		if (deadline < 0 && timeout_ms > 0)
-			deadline = clock_now_ms() + timeout_ms;
-		rc = wait_writable(fd, wake_fd, deadline);
+		/* The peer is not reading now: wait, but not forever. */
+		if (stall_end < 0 && timeout_ms > 0) {
+			stall_end = clock_now_ms() + timeout_ms;
+			queued = unacknowledged(fd);
+		}
+		/*
+		 * A slow reader frees too little room to wake poll, so look
+		 * now and then whether it acknowledged anything meanwhile.
+		 */
+		look = stall_end < 0 ? -1 : clock_now_ms() +
+		    timeout_ms / SEND_PROGRESS_LOOKS + 1;
+		rc = wait_writable(fd, wake_fd, earlier(earlier(look,
+		    stall_end), deadline_ms));
 		if (rc < 0)
 			return -1;
-		if (rc == 0) {
-			errno = ETIMEDOUT;
-			return -1;
-		}
 		if (rc == 2) {
 			errno = ECANCELED;
 			return -1;
 		}
+		if (rc == 1)
+			continue;
+		if (deadline_ms >= 0 && clock_now_ms() >= deadline_ms)
+			break;
+		now_queued = unacknowledged(fd);
+		if (now_queued >= 0 && now_queued < queued) {
+			queued = now_queued;
+			stall_end = clock_now_ms() + timeout_ms;
+		} else if (stall_end >= 0 && clock_now_ms() >= stall_end)
+			break;
 	}
-	return 0;
+	if (len == 0)
+		return 0;
+	errno = ETIMEDOUT;
+	return -1;
+}
+
+/* Send all of buf, with no deadline but the peer's progress. */
+int
+net_send_all(int fd, const char *buf, size_t len, int timeout_ms,
+    int wake_fd, size_t *sent)
+{
+	return net_send_until(fd, buf, len, timeout_ms, -1, wake_fd, sent);
 }
 
 /* Close after our FIN, draining what the peer still sends for a while. */

@@ -51,11 +51,19 @@ int net_listen(const struct listen_addr *addr, int backlog, bool reuseport,
 int net_poll_until(struct pollfd *pfds, nfds_t n, int64_t deadline_ms);
 
 /*
- * Send all of buf within timeout_ms (0: no limit) without SIGPIPE; -1
- * with errno set (ETIMEDOUT when the peer stopped reading).  While the
- * peer does not read, a readable wake_fd (-1: none) ends the wait with
- * ECANCELED.  *sent (may be NULL) counts the bytes that left.
+ * Send all of buf without SIGPIPE; 0, or -1 with errno set.  While the
+ * peer does not read, wait: every byte that leaves (into the socket, or
+ * acknowledged by the peer) starts the wait again, and a wait that sees
+ * no progress for timeout_ms (0: no limit) ends with ETIMEDOUT, as does
+ * deadline_ms on the monotonic clock (clock_now_ms(); -1: none),
+ * progress or not.  A readable wake_fd (-1: none) ends the wait with
+ * ECANCELED.  *sent (may be NULL) counts the bytes that left, also when
+ * the send fails part way.
  */
+int net_send_until(int fd, const char *buf, size_t len, int timeout_ms,
+    int64_t deadline_ms, int wake_fd, size_t *sent);
+
+/* net_send_until() with no deadline but the peer's progress. */
 int net_send_all(int fd, const char *buf, size_t len, int timeout_ms,
     int wake_fd, size_t *sent);
 

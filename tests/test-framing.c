@@ -1,6 +1,7 @@
 /*
  * test-framing.c - the framer: raw and line framing, split reads, CRLF,
- * NUL bytes, --max-line and the final line at EOF.
+ * NUL bytes, --max-line, the final line at EOF, answers made a piece at
+ * a time, and the memory it keeps.
  */
 #include "build-config.h"
 
@@ -27,6 +28,8 @@ struct fixture {
 	struct collected seen;
 	GString *answers;	/* every answer, in order */
 	enum framer_status status;
+	size_t limit;		/* bytes of a piece of answers */
+	guint pieces;		/* pieces the last read or EOF got */
 };
 
 static void
@@ -38,6 +41,7 @@ fixture_set_up(struct fixture *fx, gconstpointer data)
 	fx->rules.reply_len = 2;
 	fx->rules.echo = false;
 	fx->rules.max_line = 65536;
+	fx->limit = FRAMER_PIECE;
 	fx->seen.messages = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)g_bytes_unref);
 	fx->answers = g_string_new(NULL);
@@ -51,34 +55,56 @@ fixture_tear_down(struct fixture *fx, gconstpointer data)
 	g_string_free(fx->answers, TRUE);
 }
 
-/* Feed bytes as one read, as conn.c does; returns the answers of it. */
+/* Take every piece of answers the framer has, as conn.c sends them. */
+static void
+answer_all(struct fixture *fx)
+{
+	int more;
+
+	fx->pieces = 0;
+	do {
+		more = framer_answer(&fx->framer, &fx->rules, fx->limit,
+		    collect, &fx->seen, &fx->status);
+		g_assert_cmpint(more, >=, 0);
+		g_assert_cmpuint(fx->framer.out_len, <=, fx->limit);
+		/* Only the last piece may end in the error. */
+		if (more > 0)
+			g_assert_cmpint(fx->status, ==, FRAMER_OK);
+		if (fx->framer.out_len > 0)
+			fx->pieces++;
+		g_string_append_len(fx->answers, fx->framer.out,
+		    fx->framer.out_len);
+	} while (more > 0);
+}
+
+/* Feed bytes as one read, as conn.c does; returns all answers so far. */
 static const char *
 feed(struct fixture *fx, const char *bytes, size_t len)
 {
 	size_t room;
-	char *space = framer_space(&fx->framer, &room);
+	char *space = framer_space(&fx->framer, &fx->rules, &room);
 
 	g_assert_nonnull(space);
 	g_assert_cmpuint(room, >=, len);
 	memcpy(space, bytes, len);
-	g_assert_cmpint(framer_input(&fx->framer, len, &fx->rules, collect,
-	    &fx->seen, &fx->status), ==, 0);
-	g_string_append_len(fx->answers, fx->framer.out, fx->framer.out_len);
+	framer_received(&fx->framer, len);
+	answer_all(fx);
 	return fx->answers->str;
 }
 
+/* Feed a C string as one read. */
 static void
 feed_str(struct fixture *fx, const char *text)
 {
 	feed(fx, text, strlen(text));
 }
 
+/* The peer closes: take the pieces that answers. */
 static void
 eof(struct fixture *fx)
 {
-	g_assert_cmpint(framer_eof(&fx->framer, &fx->rules, collect,
-	    &fx->seen), ==, 0);
-	g_string_append_len(fx->answers, fx->framer.out, fx->framer.out_len);
+	framer_eof(&fx->framer);
+	answer_all(fx);
 }
 
 static void
@@ -139,6 +165,7 @@ test_line_batched_in_one_output(struct fixture *fx, gconstpointer data)
 	feed_str(fx, "1\n2\n3\n");
 	/* All three answers are in the output of one read. */
 	g_assert_cmpuint(fx->framer.out_len, ==, 9);
+	g_assert_cmpuint(fx->pieces, ==, 1);
 	g_assert_cmpuint(fx->seen.messages->len, ==, 3);
 }
 
@@ -245,6 +272,232 @@ test_line_long_line_grows_buffer(struct fixture *fx, gconstpointer data)
 	g_string_free(line, TRUE);
 }
 
+/* Empty lines with a kilobyte reply: answered a piece at a time. */
+static void
+test_line_many_answers_in_pieces(struct fixture *fx, gconstpointer data)
+{
+	char reply[1024], lines[16384];
+	size_t i;
+
+	memset(reply, 'r', sizeof reply);
+	memset(lines, '\n', sizeof lines);
+	fx->rules.reply = reply;
+	fx->rules.reply_len = sizeof reply;
+	feed(fx, lines, sizeof lines);
+	g_assert_cmpuint(fx->seen.messages->len, ==, sizeof lines);
+	g_assert_cmpuint(fx->answers->len, ==, sizeof lines * 1025);
+	for (i = 0; i < sizeof lines; i++) {
+		g_assert_cmpmem(fx->answers->str + i * 1025, 1024, reply,
+		    sizeof reply);
+		g_assert_cmpint(fx->answers->str[i * 1025 + 1024], ==, '\n');
+	}
+	/* 63 whole answers in a piece; 16 MiB never held at once. */
+	g_assert_cmpuint(fx->pieces, ==, (sizeof lines + 62) / 63);
+	g_assert_cmpuint(fx->framer.out_cap, <=, FRAMER_PIECE);
+}
+
+/* Assert the next piece of answers and whether more follow. */
+static void
+assert_piece(struct fixture *fx, size_t limit, int more, const char *text)
+{
+	g_assert_cmpint(framer_answer(&fx->framer, &fx->rules, limit, collect,
+	    &fx->seen, &fx->status), ==, more);
+	g_assert_cmpmem(fx->framer.out, fx->framer.out_len, text,
+	    strlen(text));
+}
+
+/* A piece holds whole answers; a message is seen as its answer starts. */
+static void
+test_line_pieces_hold_whole_answers(struct fixture *fx,
+    gconstpointer data)
+{
+	size_t room;
+	char *space = framer_space(&fx->framer, &fx->rules, &room);
+
+	memcpy(space, "a\nb\nc\nd\n", 8);
+	framer_received(&fx->framer, 8);
+	assert_piece(fx, 10, 1, "ok\nok\nok\n");
+	g_assert_cmpuint(fx->seen.messages->len, ==, 3);
+	assert_piece(fx, 10, 0, "ok\n");
+	g_assert_cmpuint(fx->seen.messages->len, ==, 4);
+	assert_message(fx, 3, "d", 1);
+}
+
+/* An answer longer than a piece is cut, and is one message. */
+static void
+test_line_long_answer_cut(struct fixture *fx, gconstpointer data)
+{
+	fx->rules.echo = true;
+	fx->limit = 4;
+	feed_str(fx, "abcdefghij\r\nxy\n");
+	g_assert_cmpstr(fx->answers->str, ==, "abcdefghij\r\nxy\n");
+	/* abcd, efgh, ij\r\n, then xy\n alone: whole where it fits. */
+	g_assert_cmpuint(fx->pieces, ==, 4);
+	g_assert_cmpuint(fx->seen.messages->len, ==, 2);
+}
+
+/* The error follows the answers before it; its status comes last. */
+static void
+test_line_too_long_error_in_pieces(struct fixture *fx, gconstpointer data)
+{
+	fx->rules.max_line = 4;
+	fx->limit = 8;
+	feed_str(fx, "a\nb\nabcdefg\nc\n");
+	g_assert_cmpint(fx->status, ==, FRAMER_LINE_TOO_LONG);
+	g_assert_cmpstr(fx->answers->str, ==,
+	    "ok\nok\n" FRAMER_LINE_TOO_LONG_TEXT);
+	g_assert_cmpuint(fx->pieces, ==, 4);
+	g_assert_cmpuint(fx->seen.messages->len, ==, 2);
+}
+
+/* With raw framing, a reply longer than a piece is cut as well. */
+static void
+test_raw_long_reply_cut(struct fixture *fx, gconstpointer data)
+{
+	char reply[100];
+
+	memset(reply, 'r', sizeof reply);
+	fx->rules.framing = FRAMING_RAW;
+	fx->rules.reply = reply;
+	fx->rules.reply_len = sizeof reply;
+	fx->limit = 30;
+	feed_str(fx, "x");
+	g_assert_cmpmem(fx->answers->str, fx->answers->len, reply,
+	    sizeof reply);
+	g_assert_cmpuint(fx->pieces, ==, 4);
+	g_assert_cmpuint(fx->seen.messages->len, ==, 1);
+}
+
+/* A last line echoed at EOF is cut into pieces like any answer. */
+static void
+test_line_eof_echo_in_pieces(struct fixture *fx, gconstpointer data)
+{
+	fx->rules.echo = true;
+	fx->limit = 3;
+	feed_str(fx, "abcdefg\r");
+	g_assert_cmpuint(fx->pieces, ==, 0);
+	eof(fx);
+	g_assert_cmpstr(fx->answers->str, ==, "abcdefg\r\n");
+	g_assert_cmpuint(fx->pieces, ==, 3);
+	assert_message(fx, 0, "abcdefg", 7);
+}
+
+/* Input that exercises every path: endings, NUL, empty lines, a last
+ * line without its \n. */
+static const char split_input[] = "one\r\n\ntwo\0x\n\r\nthree\r\r\nlast\r";
+
+/* Feed text in pieces of at most piece bytes, then EOF. */
+static void
+feed_pieces(struct fixture *fx, const char *text, size_t len, size_t piece)
+{
+	size_t i;
+
+	for (i = 0; i < len; i += piece)
+		feed(fx, text + i, MIN(piece, len - i));
+	eof(fx);
+}
+
+/* Assert that two fixtures saw the same messages and answers. */
+static void
+assert_same(struct fixture *a, struct fixture *b)
+{
+	guint i;
+
+	g_assert_cmpmem(a->answers->str, a->answers->len, b->answers->str,
+	    b->answers->len);
+	g_assert_cmpuint(a->seen.messages->len, ==, b->seen.messages->len);
+	for (i = 0; i < a->seen.messages->len; i++)
+		g_assert_true(g_bytes_equal(g_ptr_array_index(
+		    a->seen.messages, i), g_ptr_array_index(b->seen.messages,
+		    i)));
+}
+
+/* Cut anywhere, or fed in pieces of any size, input frames the same. */
+static void
+test_line_split_anywhere_same(struct fixture *whole, gconstpointer data)
+{
+	size_t len = sizeof split_input - 1, at, piece;
+	struct fixture fx;
+
+	feed_pieces(whole, split_input, len, len);
+	g_assert_cmpuint(whole->seen.messages->len, ==, 6);
+	/* Cut in two at every byte. */
+	for (at = 1; at < len; at++) {
+		fixture_set_up(&fx, NULL);
+		feed(&fx, split_input, at);
+		feed_pieces(&fx, split_input + at, len - at, len);
+		assert_same(whole, &fx);
+		fixture_tear_down(&fx, NULL);
+	}
+	/* In pieces of every size, down to one byte. */
+	for (piece = 1; piece < len; piece++) {
+		fixture_set_up(&fx, NULL);
+		feed_pieces(&fx, split_input, len, piece);
+		assert_same(whole, &fx);
+		fixture_tear_down(&fx, NULL);
+	}
+}
+
+/* A long line in 3-byte reads is one message, answered once. */
+static void
+test_line_long_line_in_tiny_pieces(struct fixture *fx, gconstpointer data)
+{
+	GString *line = g_string_new(NULL);
+	size_t i;
+
+	/* 64 KiB arriving 3 bytes at a time: one message, one answer. */
+	for (i = 0; i < 65536; i++)
+		g_string_append_c(line, (char)('a' + i % 26));
+	fx->rules.echo = true;
+	g_string_append(line, "\r\n");
+	feed_pieces(fx, line->str, line->len, 3);
+	g_assert_cmpuint(fx->seen.messages->len, ==, 1);
+	assert_message(fx, 0, line->str, 65536);
+	g_assert_cmpmem(fx->answers->str, fx->answers->len, line->str,
+	    line->len);
+	g_string_free(line, TRUE);
+}
+
+/* A long line takes no more than max-line and a read, then gives it back. */
+static void
+test_line_long_line_buffer_bounded(struct fixture *fx, gconstpointer data)
+{
+	size_t max_line = 200000, i, room;
+	char piece[1000];
+
+	/* The buffer never holds more than the longest line and a read. */
+	memset(piece, 'x', sizeof piece);
+	fx->rules.max_line = max_line;
+	for (i = 0; i < max_line; i += sizeof piece) {
+		feed(fx, piece, sizeof piece);
+		g_assert_cmpuint(fx->framer.in_cap, <=,
+		    max_line + 1 + FRAMER_READ_CHUNK);
+	}
+	feed_str(fx, "\r\n");
+	g_assert_cmpstr(fx->answers->str, ==, "ok\r\n");
+	/* The line is done: the next read finds a small buffer again. */
+	g_assert_nonnull(framer_space(&fx->framer, &fx->rules, &room));
+	g_assert_cmpuint(fx->framer.in_cap, <=, FRAMER_KEEP);
+}
+
+/* Between connections, a buffer grown for a long line is given back. */
+static void
+test_reset_gives_back(struct fixture *fx, gconstpointer data)
+{
+	char piece[1000];
+	size_t i;
+
+	/* A connection that left half a long line behind. */
+	memset(piece, 'x', sizeof piece);
+	for (i = 0; i < 60; i++)
+		feed(fx, piece, sizeof piece);
+	g_assert_cmpuint(fx->framer.in_cap, >, FRAMER_KEEP);
+	framer_reset(&fx->framer);
+	g_assert_cmpuint(fx->framer.in_cap, <=, FRAMER_KEEP);
+	feed_str(fx, "new\n");
+	assert_message(fx, 0, "new", 3);
+}
+
 static void
 test_line_eof_answers_last_line(struct fixture *fx, gconstpointer data)
 {
@@ -312,6 +565,22 @@ main(int argc, char **argv)
 	ADD("/framing/line/eof-after-cr", test_line_eof_after_cr);
 	ADD("/framing/line/eof-nothing-pending",
 	    test_line_eof_nothing_pending);
+	ADD("/framing/line/many-answers-in-pieces",
+	    test_line_many_answers_in_pieces);
+	ADD("/framing/line/pieces-hold-whole-answers",
+	    test_line_pieces_hold_whole_answers);
+	ADD("/framing/line/long-answer-cut", test_line_long_answer_cut);
+	ADD("/framing/line/too-long-error-in-pieces",
+	    test_line_too_long_error_in_pieces);
+	ADD("/framing/line/eof-echo-in-pieces", test_line_eof_echo_in_pieces);
+	ADD("/framing/raw/long-reply-cut", test_raw_long_reply_cut);
+	ADD("/framing/line/split-anywhere-same",
+	    test_line_split_anywhere_same);
+	ADD("/framing/line/long-line-in-tiny-pieces",
+	    test_line_long_line_in_tiny_pieces);
+	ADD("/framing/line/long-line-buffer-bounded",
+	    test_line_long_line_buffer_bounded);
 	ADD("/framing/reset-forgets-partial", test_reset_forgets_partial);
+	ADD("/framing/reset-gives-back", test_reset_gives_back);
 	return g_test_run();
 }
