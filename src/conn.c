@@ -7,18 +7,15 @@
  *
  * A worker waits for its client inside a blocking recv(): one system call
  * per read, no poll() before it.  SO_RCVTIMEO is the idle timeout, or
- * the time left for a line the client has left unfinished, and the drain
- * wakes a worker by shutting the read side of its connection, which ends
- * the recv() once the bytes already received are read.
+ * the time left for a line the client has left unfinished; the drain
+ * (drain.c) wakes a worker by shutting the read side of its connection,
+ * which ends the recv() once the bytes already received are read.
  */
 #include "build-config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -26,6 +23,7 @@
 
 #include "clock.h"
 #include "conn.h"
+#include "drain.h"
 #include "escape.h"
 #include "live.h"
 #include "log.h"
@@ -41,27 +39,6 @@
  * a line split between two reads costs no system call.
  */
 #define LINE_DEADLINE_SLACK_MS 50
-
-/*
- * The drain signal for sends that wait on a client that does not read: a
- * pipe that nobody reads, so once written it stays readable and wakes
- * every such poll() at once.
- */
-static int drain_pipe[2] = { -1, -1 };
-static atomic_bool draining;
-static _Atomic int64_t drain_deadline_ms;
-
-/*
- * The connection each worker serves, so the drain can shut its read side.
- * The lock orders that against the worker closing the descriptor, which
- * the kernel may hand to another socket at once.
- */
-struct conn_slot {
-	pthread_mutex_t lock;
-	int fd;			/* -1 between connections */
-};
-static struct conn_slot *slots;
-static unsigned nslots;
 
 struct conn {
 	const struct queue_item *item;
@@ -86,101 +63,6 @@ static const char *const reason_names[] = {
 	[CLOSE_SHUTDOWN] = "shutdown",
 	[CLOSE_ERROR] = "error",
 };
-
-/* Create the drain signal and one slot per worker. */
-int
-conn_init(unsigned nworkers)
-{
-	unsigned i;
-
-	slots = calloc(nworkers ? nworkers : 1, sizeof *slots);
-	if (slots == NULL)
-		return -1;
-	for (i = 0; i < nworkers; i++) {
-		pthread_mutex_init(&slots[i].lock, NULL);
-		slots[i].fd = -1;
-	}
-	nslots = nworkers;
-	return pipe2(drain_pipe, O_CLOEXEC);
-}
-
-/* Free the slots once no worker runs. */
-void
-conn_free(void)
-{
-	unsigned i;
-
-	for (i = 0; i < nslots; i++)
-		pthread_mutex_destroy(&slots[i].lock);
-	free(slots);
-	slots = NULL;
-	nslots = 0;
-}
-
-/* Wake a worker blocked in recv(): it reads what was sent, then 0. */
-static void
-wake_reader(int fd)
-{
-	if (shutdown(fd, SHUT_RD) < 0 && errno != ENOTCONN)
-		log_warn("drain: shutdown of a connection's read side");
-}
-
-/* Begin the graceful drain. */
-void
-conn_drain_begin(int64_t deadline_ms)
-{
-	unsigned i;
-
-	atomic_store(&drain_deadline_ms, deadline_ms);
-	atomic_store(&draining, true);
-	if (write(drain_pipe[1], "x", 1) < 0)
-		log_warn("drain signal");
-	/* A worker that takes a connection from now on sees draining itself
-	 * (slot_enter); the lock makes that and this scan exclusive. */
-	for (i = 0; i < nslots; i++) {
-		pthread_mutex_lock(&slots[i].lock);
-		if (slots[i].fd >= 0)
-			wake_reader(slots[i].fd);
-		pthread_mutex_unlock(&slots[i].lock);
-	}
-}
-
-/* Record the worker's connection, shutting its read side if draining. */
-static void
-slot_enter(struct conn_slot *slot, int fd)
-{
-	pthread_mutex_lock(&slot->lock);
-	slot->fd = fd;
-	if (atomic_load(&draining))
-		wake_reader(fd);
-	pthread_mutex_unlock(&slot->lock);
-}
-
-/* Forget the worker's connection before its descriptor is closed. */
-static void
-slot_leave(struct conn_slot *slot)
-{
-	pthread_mutex_lock(&slot->lock);
-	slot->fd = -1;
-	pthread_mutex_unlock(&slot->lock);
-}
-
-/* True once the drain deadline has passed. */
-static bool
-drain_expired(void)
-{
-	/* Acquire (seq_cst): seeing draining means seeing its deadline. */
-	return atomic_load(&draining) &&
-	    clock_now_ms() >= atomic_load(&drain_deadline_ms);
-}
-
-/* The drain's deadline once it has begun; -1 before. */
-static int64_t
-send_deadline_ms(void)
-{
-	/* Acquire (seq_cst): seeing draining means seeing its deadline. */
-	return atomic_load(&draining) ? atomic_load(&drain_deadline_ms) : -1;
-}
 
 /* Log a message at info, escaped; kept apart so its buffer costs nothing
  * when the level is off. */
@@ -210,17 +92,21 @@ send_answers(struct conn *c, enum close_reason *reason, int *errnum)
 {
 	struct framer *f = c->framer;
 	size_t done = 0, sent;
-	int rc, wake;
+	int rc;
 
 	if (f->out_len == 0)
 		return 0;
 	do {
-		/* A drain that starts while the client is not reading must
-		 * bound the wait by its deadline: wake, and wait again. */
-		wake = atomic_load(&draining) ? -1 : drain_pipe[0];
+		/* A drain that begins, or must end now, while the client is
+		 * not reading moves the deadline: wake, and wait again. */
+		if (drain_expired()) {
+			errno = ETIMEDOUT;
+			rc = -1;
+			break;
+		}
 		rc = net_send_until(c->fd, f->out + done, f->out_len - done,
-		    (int)c->live->timeout * 1000, send_deadline_ms(), wake,
-		    &sent);
+		    (int)c->live->timeout * 1000, drain_deadline_ms(),
+		    drain_wake_fd(), &sent);
 		done += sent;
 	} while (rc < 0 && errno == ECANCELED);
 	/* What left counts, also when the rest could not. */
@@ -400,7 +286,7 @@ end_of_input(struct conn *c, int *errnum)
 
 	/* Our own shutdown(SHUT_RD) also reads as 0: a client still
 	 * connected is being drained, not finishing a line. */
-	if (atomic_load(&draining) && !peer_finished(c->fd))
+	if (drain_started() && !peer_finished(c->fd))
 		return CLOSE_SHUTDOWN;
 	framer_eof(c->framer);
 	if (answer_pending(c, &reason, errnum) < 0)
@@ -476,7 +362,6 @@ conn_close(int fd, enum close_reason reason)
 void
 conn_serve(const struct queue_item *item, struct framer *f, unsigned worker)
 {
-	struct conn_slot *slot = &slots[worker];
 	struct worker_stats *counters = stats_worker(worker);
 	struct conn c;
 	enum close_reason reason;
@@ -490,7 +375,7 @@ conn_serve(const struct queue_item *item, struct framer *f, unsigned worker)
 	c.fd = item->fd;
 	c.line_deadline_ms = -1;
 	framer_reset(f);
-	slot_enter(slot, c.fd);
+	drain_enter(worker, c.fd);
 
 	/* NODELAY: an answer is complete when sent; do not wait for more. */
 	if (setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on) < 0)
@@ -498,7 +383,7 @@ conn_serve(const struct queue_item *item, struct framer *f, unsigned worker)
 		    strerror(errno));
 	reason = conn_loop(&c, &errnum);
 	live_leave(worker);
-	slot_leave(slot);
+	drain_leave(worker);
 	conn_close(c.fd, reason);
 	if (item->perip != NULL)
 		perip_release(item->perip, &item->perip_key);

@@ -1,8 +1,7 @@
 /*
  * conn.h - serve one connection from first byte to close: receive, frame,
- * answer, time out, log.  Runs in a worker thread; owns the drain signal
- * that wakes workers waiting on idle clients at shutdown, and adds to the
- * worker's counters in stats.h.
+ * answer, time out, log.  Runs in a worker thread, woken by drain.h at
+ * shutdown, and adds to the worker's counters in stats.h.
  */
 #ifndef SOCKD_CONN_H
 #define SOCKD_CONN_H
@@ -28,15 +27,6 @@ struct conn_totals {
 	uint64_t messages, bytes_in, bytes_out;
 };
 
-/* Create the drain signal for nworkers workers; -1 on failure. */
-int conn_init(unsigned nworkers);
-/* Free what conn_init() made, once no worker runs. */
-void conn_free(void);
-/*
- * Begin the graceful drain: every worker stops waiting on idle clients,
- * and nothing is served past deadline_ms (monotonic).
- */
-void conn_drain_begin(int64_t deadline_ms);
 /*
  * Serve the connection in item with the framer of worker number worker,
  * then close it.  Reads the settings in force (live_enter) after every

@@ -11,8 +11,8 @@
 #include <sysexits.h>
 
 #include "config.h"
-#include "conn.h"
 #include "daemon.h"
+#include "drain.h"
 #include "listener.h"
 #include "live.h"
 #include "log.h"
@@ -127,8 +127,8 @@ start_serving(struct settings *s, struct queue *q, struct perip_table *perip)
 	/* Every client queued or served may come from its own address. */
 	size_t addresses = (size_t)workers + queued + 1;
 
-	if (conn_init(workers) < 0)
-		fatal(EX_OSERR, "drain pipe");
+	if (drain_init(workers) < 0)
+		fatal(EX_OSERR, "drain pipes");
 	if (stats_init(workers) < 0)
 		fatalx(EX_OSERR, "counters of %u workers: out of memory",
 		    workers);
@@ -204,7 +204,7 @@ main(int argc, char **argv)
 		return 0;	/* exit() ends the stuck workers */
 	pool_join();
 	stats_free();
-	conn_free();
+	drain_free();
 	perip_destroy(&perip);
 	queue_destroy(&queue);
 	live_free_all();

@@ -7,9 +7,11 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
 #include "conn.h"
 #include "framing.h"
@@ -32,10 +34,18 @@ struct worker {
 
 static struct worker *workers;
 static unsigned nstarted;
-/* Workers still running, so the drain can wait with a deadline. */
-static pthread_mutex_t running_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_cond_t running_done;	/* on CLOCK_MONOTONIC */
-static unsigned nrunning;
+/* Workers still running; the last to end makes done_fd readable, so the
+ * drain can wait for it and for signals in one poll(). */
+static atomic_uint nrunning;
+static int done_fd = -1;
+
+/* Count a worker out; the last one says so on done_fd. */
+static void
+worker_ended(void)
+{
+	if (atomic_fetch_sub(&nrunning, 1) == 1 && eventfd_write(done_fd, 1) < 0)
+		log_warn("pool: eventfd");
+}
 
 /* A worker's life: take a connection, serve it, repeat until closed. */
 static void *
@@ -49,27 +59,8 @@ worker_main(void *arg)
 		conn_serve(&item, &w->framer, w->id);
 	}
 	framer_free(&w->framer);
-	pthread_mutex_lock(&running_lock);
-	if (--nrunning == 0)
-		pthread_cond_broadcast(&running_done);
-	pthread_mutex_unlock(&running_lock);
+	worker_ended();
 	return NULL;
-}
-
-/* Make running_done wait on the monotonic clock; 0 or an error number. */
-static int
-running_done_init(void)
-{
-	pthread_condattr_t cattr;
-	int rc;
-
-	if ((rc = pthread_condattr_init(&cattr)) != 0)
-		return rc;
-	/* The drain's deadline must not move when the wall clock does. */
-	if ((rc = pthread_condattr_setclock(&cattr, CLOCK_MONOTONIC)) == 0)
-		rc = pthread_cond_init(&running_done, &cattr);
-	pthread_condattr_destroy(&cattr);
-	return rc;
 }
 
 /* Attributes for a worker thread: a small stack; 0 or an error number. */
@@ -95,15 +86,10 @@ worker_start(struct queue *q, const pthread_attr_t *attr)
 	w->id = nstarted;
 	w->queue = q;
 	framer_init(&w->framer);
-	pthread_mutex_lock(&running_lock);
-	nrunning++;
-	pthread_mutex_unlock(&running_lock);
+	atomic_fetch_add(&nrunning, 1);
 	rc = pthread_create(&w->thread, attr, worker_main, w);
-	if (rc != 0) {
-		pthread_mutex_lock(&running_lock);
-		nrunning--;
-		pthread_mutex_unlock(&running_lock);
-	}
+	if (rc != 0)
+		worker_ended();
 	return rc;
 }
 
@@ -117,12 +103,13 @@ pool_start(struct queue *q, unsigned nworkers)
 	workers = calloc(nworkers, sizeof *workers);
 	if (workers == NULL)
 		return -1;
-	if ((rc = running_done_init()) != 0)
-		goto fail;
-	if ((rc = worker_attr_init(&attr)) != 0) {
-		pthread_cond_destroy(&running_done);
+	done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (done_fd < 0) {
+		rc = errno;
 		goto fail;
 	}
+	if ((rc = worker_attr_init(&attr)) != 0)
+		goto fail;
 	/* Threads inherit signals_init()'s mask: no signal reaches them. */
 	for (nstarted = 0; nstarted < nworkers; nstarted++)
 		if ((rc = worker_start(q, &attr)) != 0)
@@ -138,33 +125,27 @@ pool_start(struct queue *q, unsigned nworkers)
 	return 0;
 
 fail:
+	if (done_fd >= 0)
+		close(done_fd);
+	done_fd = -1;
 	free(workers);
 	workers = NULL;
 	errno = rc;
 	return -1;
 }
 
-/* Wait up to timeout_ms for every worker to finish; true if they did. */
-bool
-pool_wait(int timeout_ms)
+/* Readable once every worker has finished. */
+int
+pool_done_fd(void)
 {
-	struct timespec deadline;
-	bool done;
+	return done_fd;
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += timeout_ms / 1000;
-	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-	if (deadline.tv_nsec >= 1000000000) {
-		deadline.tv_sec++;
-		deadline.tv_nsec -= 1000000000;
-	}
-	pthread_mutex_lock(&running_lock);
-	while (nrunning > 0 && pthread_cond_timedwait(&running_done,
-	    &running_lock, &deadline) == 0)
-		;
-	done = nrunning == 0;
-	pthread_mutex_unlock(&running_lock);
-	return done;
+/* True once every worker has finished. */
+bool
+pool_finished(void)
+{
+	return atomic_load(&nrunning) == 0;
 }
 
 /* Wait for every worker to finish. */
@@ -178,4 +159,7 @@ pool_join(void)
 	free(workers);
 	workers = NULL;
 	nstarted = 0;
+	if (done_fd >= 0)
+		close(done_fd);
+	done_fd = -1;
 }

@@ -15,8 +15,10 @@
  * signals blocked.  Returns 0, or -1 with errno set (nothing started).
  */
 int pool_start(struct queue *q, unsigned nworkers);
-/* Wait up to timeout_ms for every worker to finish; true if they did. */
-bool pool_wait(int timeout_ms);
+/* A descriptor that becomes readable once every worker has finished. */
+int pool_done_fd(void);
+/* True once every worker has finished. */
+bool pool_finished(void);
 /* Wait for every worker to finish (after queue_close()). */
 void pool_join(void);
 

@@ -6,18 +6,21 @@
 #include "build-config.h"
 
 #include <inttypes.h>
+#include <poll.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "clock.h"
 #include "config.h"
-#include "conn.h"
+#include "drain.h"
 #include "live.h"
 #include "log.h"
+#include "net.h"
 #include "notify.h"
 #include "pool.h"
 #include "service.h"
+#include "signals.h"
 #include "stats.h"
 
 /* Refresh STATUS= this often under a supervisor. */
@@ -156,6 +159,40 @@ service_reload(void)
 	service_ready();
 }
 
+/*
+ * Wait up to ms for the pool to finish, answering signals meanwhile: a
+ * second SIGTERM or SIGINT ends the drain now (*deadline moves to now),
+ * SIGUSR1 logs the counters, a SIGHUP is not acted on.  True once every
+ * worker has finished.
+ */
+static bool
+drain_wait(int ms, int64_t *deadline)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = pool_done_fd(), .events = POLLIN },
+		{ .fd = signals_fd(), .events = POLLIN },
+	};
+	struct signal_requests req;
+
+	if (net_poll_until(pfd, 2, clock_now_ms() + ms) < 0)
+		log_warn("drain: poll");
+	if (pool_finished())
+		return true;
+	if (pfd[1].revents == 0)
+		return false;
+	signals_take(&req);
+	if (req.report)
+		service_report();
+	if (req.reload)
+		log_notice("reload: not while draining");
+	if (req.shutdown && *deadline > clock_now_ms()) {
+		log_notice("shutting down now: a second signal ends the drain");
+		*deadline = clock_now_ms();
+		drain_now();
+	}
+	return false;
+}
+
 /* SIGTERM: drain within --shutdown-timeout; false if workers hang. */
 bool
 service_drain(void)
@@ -166,18 +203,18 @@ service_drain(void)
 
 	log_notice("shutting down: draining for at most %u s", seconds);
 	notify_send("STOPPING=1");
-	conn_drain_begin(deadline);
+	drain_begin(deadline);
 	/* Workers end by the deadline; tell systemd the drain is alive so
 	 * its stop timeout does not kill it first. */
 	for (;;) {
 		left = deadline - clock_now_ms();
 		notify_send("EXTEND_TIMEOUT_USEC=%" PRId64,
 		    ((left > 0 ? left : 0) + 2 * DRAIN_STEP_MS) * 1000);
-		if (pool_wait(DRAIN_STEP_MS))
+		if (drain_wait(DRAIN_STEP_MS, &deadline))
 			return true;
 		/* Workers end by the deadline themselves; one that does not
 		 * is stuck in a system call, and must not hold the exit. */
-		if (left < -DRAIN_GRACE_MS) {
+		if (deadline - clock_now_ms() < -DRAIN_GRACE_MS) {
 			log_warnx("drain: workers still busy %d ms after the "
 			    "deadline; exiting", DRAIN_GRACE_MS);
 			return false;

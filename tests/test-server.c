@@ -446,19 +446,18 @@ test_sigterm_answers_last_line_at_eof(void)
 	server_free(srv);
 }
 
-/* SIGTERM: a send stuck on a client ends at --shutdown-timeout. */
+/*
+ * Send to an echo server without reading until its send to us is stuck:
+ * our own sends then stay blocked for half a second.
+ */
 static void
-test_sigterm_with_client_not_reading(void)
+flood_until_stuck(int fd)
 {
-	struct server *srv = server_start("--timeout", "0",
-	    "--shutdown-timeout", "1", "--echo", NULL);
-	int fd = server_connect(srv), small = 4096, status;
-	gint64 deadline = now_ms() + WAIT_MS, blocked_since = 0, start;
+	gint64 deadline = now_ms() + WAIT_MS, blocked_since = 0;
 	char block[65536];
+	int small = 4096;
 	ssize_t n;
 
-	/* Flood the echo without reading until the worker's send is stuck:
-	 * our own sends then stay blocked. */
 	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
 	memset(block, 'x', sizeof block);
 	while (now_ms() < deadline) {
@@ -474,12 +473,49 @@ test_sigterm_with_client_not_reading(void)
 		fd_wait(fd, POLLOUT, now_ms() + 50);
 	}
 	g_assert_cmpint(blocked_since, >, 0);
+}
+
+/* SIGTERM: a send stuck on a client ends at --shutdown-timeout. */
+static void
+test_sigterm_with_client_not_reading(void)
+{
+	struct server *srv = server_start("--timeout", "0",
+	    "--shutdown-timeout", "1", "--echo", NULL);
+	int fd = server_connect(srv), status;
+	gint64 start;
+
+	flood_until_stuck(fd);
 	start = now_ms();
 	server_signal(srv, SIGTERM);
 	/* --timeout 0 sets no send limit: the drain deadline must. */
 	status = server_wait_exit(srv, WAIT_MS);
 	g_assert_cmpint(status, ==, 0);
 	g_assert_cmpint(now_ms() - start, <, 5000);
+	g_assert_true(server_wait_log(srv, "closed (shutdown)", WAIT_MS));
+	close(fd);
+	server_free(srv);
+}
+
+/* A second SIGTERM during the drain ends it at once (SPEC 6): with a
+ * minute to drain and a client that does not read, it was ignored. */
+static void
+test_second_sigterm_ends_drain(void)
+{
+	struct server *srv = server_start("--timeout", "0",
+	    "--shutdown-timeout", "60", "--echo", NULL);
+	int fd = server_connect(srv);
+	gint64 start;
+
+	flood_until_stuck(fd);
+	server_signal(srv, SIGTERM);
+	g_assert_true(server_wait_log(srv, "shutting down: draining",
+	    WAIT_MS));
+	start = now_ms();
+	server_signal(srv, SIGTERM);
+	g_assert_cmpint(server_wait_exit(srv, WAIT_MS), ==, 0);
+	g_assert_cmpint(now_ms() - start, <, 5000);
+	g_assert_true(server_wait_log(srv, "a second signal ends the drain",
+	    WAIT_MS));
 	g_assert_true(server_wait_log(srv, "closed (shutdown)", WAIT_MS));
 	close(fd);
 	server_free(srv);
@@ -681,6 +717,8 @@ main(int argc, char **argv)
 	    test_sigterm_answers_last_line_at_eof);
 	g_test_add_func("/server/shutdown/answers-received-and-queued",
 	    test_sigterm_answers_received_and_queued);
+	g_test_add_func("/server/shutdown/second-sigterm-ends-drain",
+	    test_second_sigterm_ends_drain);
 	g_test_add_func("/server/shutdown/client-not-reading",
 	    test_sigterm_with_client_not_reading);
 	g_test_add_func("/server/exit/bad-options-64",
