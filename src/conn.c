@@ -72,7 +72,7 @@ log_message(const struct conn *c, const char *msg, size_t len)
 	char shown[ESCAPE_SIZE(4096)];
 
 	escape_message(msg, len, c->live->log_max, shown, sizeof shown);
-	log_info("%s: get value %s", c->item->peer, shown);
+	log_value("%s: get value %s", c->item->peer, shown);
 }
 
 /* Called by the framer for each message. */

@@ -1,11 +1,11 @@
 /*
- * log.c - log lines and fatal errors.  Owns the log level and the log
- * descriptor; formats each line (time, level, text) into one buffer and
- * writes it with one write(2), so lines from different threads never mix.
- * Until startup ends, a fatal error is also written to stderr as
- * "PROGRAM: message", as usage errors are, so one who starts sockd by
- * hand (or reads the journal) sees every failure to start in one form;
- * sockc and sockbench never end startup and use fatalx() as errx(3).
+ * log.c - log lines and fatal errors.  Owns the log level; formats each
+ * line's text and hands it to logsink.c, which owns where lines go and
+ * writes them without making the caller wait.  Until startup ends, a
+ * fatal error is also written to stderr as "PROGRAM: message", as usage
+ * errors are, so one who starts sockd by hand (or reads the journal) sees
+ * every failure to start in one form; sockc and sockbench never end
+ * startup and use fatalx() as errx(3).
  */
 #include "build-config.h"
 
@@ -22,16 +22,14 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "logsink.h"
 
 /* Large enough for a get value line with the largest --log-max, escaped. */
 #define LOG_LINE_MAX 20480
+/* How long a fatal error waits for the log to take the lines before it. */
+#define FATAL_FLUSH_MS 1000
 
 atomic_int log_current_level = LOG_LEVEL_INFO;
-static atomic_int log_fd = 2;
-static atomic_bool log_to_syslog;
-/* stderr is the journal: a "<N>" priority replaces the timestamp. */
-static atomic_bool log_to_journal;
-static char log_path[4096];	/* --log-file, for log_reopen() */
 /* Until log_started(), fatal errors go to stderr as "PROGRAM: message". */
 static atomic_bool log_starting = true;
 static const char *log_program = "sockd";	/* set before any thread */
@@ -89,51 +87,21 @@ log_started(void)
 int
 log_open_file(const char *path)
 {
-	int fd;
-
-	if (strlen(path) >= sizeof log_path) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return -1;
-	strcpy(log_path, path);
-	atomic_store(&log_to_journal, false);
-	atomic_store(&log_fd, fd);
-	return 0;
+	return logsink_open_file(path);
 }
 
-/* Reopen the log file (after logrotate moved it); 0 if there is none. */
+/* Write out what is buffered, then reopen the log file. */
 int
 log_reopen(void)
 {
-	int fd, saved;
-
-	if (log_path[0] == '\0')
-		return 0;
-	fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return -1;
-	/* dup2 swaps the file under the same number: a thread writing at
-	 * this moment writes to the old file or the new, never to a
-	 * closed descriptor. */
-	if (dup2(fd, atomic_load(&log_fd)) < 0) {
-		saved = errno;
-		close(fd);
-		errno = saved;
-		return -1;
-	}
-	close(fd);
-	return 0;
+	return logsink_reopen();
 }
 
 /* Send log lines to syslog(3) as "sockd[pid]", facility daemon. */
 void
 log_use_syslog(void)
 {
-	openlog("sockd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	atomic_store(&log_to_syslog, true);
+	logsink_use_syslog();
 }
 
 /* Use journald's priority prefixes when stderr is the journal. */
@@ -148,24 +116,28 @@ log_detect_journal(void)
 		return;
 	if (fstat(2, &st) == 0 && (unsigned long long)st.st_dev == dev &&
 	    (unsigned long long)st.st_ino == ino)
-		atomic_store(&log_to_journal, true);
+		logsink_use_fd(2, true);
 }
 
-/* Write the whole buffer to fd, retrying after signals and short writes. */
-static void
-log_write(int fd, const char *buf, size_t len)
+/* From now on, lines are written by a thread of their own. */
+int
+log_start_writer(void)
 {
-	ssize_t n;
+	return logsink_start();
+}
 
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;	/* nowhere left to complain to */
-		buf += n;
-		len -= (size_t)n;
-	}
+/* Write out what is buffered, waiting at most timeout_ms. */
+void
+log_stop_writer(int timeout_ms)
+{
+	logsink_stop(timeout_ms);
+}
+
+/* Lines dropped so far because the log could not keep up. */
+uint64_t
+log_dropped(void)
+{
+	return logsink_dropped();
 }
 
 /* Append text to line[0..len), cut to fit in room; the new length. */
@@ -203,49 +175,32 @@ log_message(char *line, size_t room, size_t len, int errnum,
 	return len;
 }
 
-/* Begin a line with what a file lacks (time, level) or the journal's <N>. */
-static size_t
-log_prefix(char *line, size_t room, enum log_level level)
-{
-	struct timeval tv;
-	struct tm tm;
-	size_t len;
-
-	if (atomic_load(&log_to_journal))
-		return log_append(line, room, 0, "<%d>",
-		    level_priorities[level]);
-	gettimeofday(&tv, NULL);
-	gmtime_r(&tv.tv_sec, &tm);
-	len = strftime(line, room, "%Y-%m-%dT%H:%M:%S", &tm);
-	return log_append(line, room, len, ".%03dZ %s: ",
-	    (int)(tv.tv_usec / 1000), level_names[level]);
-}
-
 /*
- * Format and write one line (prefix, text and optional error string) if
- * its level is enabled; errno is left as it was, for the caller.
+ * Format one line's text (message and optional error string) and hand it
+ * to the sink if its level is enabled; errno is left as it was, for the
+ * caller.  A bulk line is dropped first when the log cannot keep up.
  */
 static void
-log_vline(enum log_level level, int errnum, const char *fmt, va_list ap)
+log_vput(enum log_level level, int errnum, bool bulk, const char *fmt,
+    va_list ap)
 {
 	char line[LOG_LINE_MAX];
-	size_t len, room = sizeof line - 1;	/* keep one byte for '\n' */
-	bool to_syslog = atomic_load(&log_to_syslog);
+	size_t len;
 	int saved_errno = errno;
 
 	if (!log_enabled(level))
 		return;
-	/* syslog adds the time and knows the level. */
-	len = to_syslog ? 0 : log_prefix(line, room, level);
-	len = log_message(line, room, len, errnum, fmt, ap);
-	if (to_syslog) {
-		line[len] = '\0';
-		syslog(level_priorities[level], "%s", line);
-	} else {
-		line[len++] = '\n';
-		log_write(atomic_load(&log_fd), line, len);
-	}
+	len = log_message(line, sizeof line, 0, errnum, fmt, ap);
+	logsink_put(level_priorities[level], level_names[level], line, len,
+	    bulk);
 	errno = saved_errno;
+}
+
+/* Format one line and hand it to the sink; see log_vput. */
+static void
+log_vline(enum log_level level, int errnum, const char *fmt, va_list ap)
+{
+	log_vput(level, errnum, false, fmt, ap);
 }
 
 /*
@@ -259,13 +214,13 @@ log_vstartup(int errnum, const char *fmt, va_list ap)
 	size_t len = 0, room = sizeof line - 1;	/* keep one byte for '\n' */
 
 	/* In the journal, "<3>" keeps the error's priority; it is not shown. */
-	if (atomic_load(&log_to_journal))
+	if (logsink_journal())
 		len = log_append(line, room, len, "<%d>",
 		    level_priorities[LOG_LEVEL_ERROR]);
 	len = log_append(line, room, len, "%s: ", log_program);
 	len = log_message(line, room, len, errnum, fmt, ap);
 	line[len++] = '\n';
-	log_write(2, line, len);
+	logsink_write_all(2, line, len);
 }
 
 /*
@@ -285,7 +240,7 @@ log_vfatal(int errnum, const char *fmt, va_list ap)
 	va_copy(copy, ap);
 	log_vstartup(errnum, fmt, copy);
 	va_end(copy);
-	if (atomic_load(&log_to_syslog) || atomic_load(&log_fd) != 2)
+	if (logsink_elsewhere())
 		log_vline(LOG_LEVEL_ERROR, errnum, fmt, ap);
 }
 
@@ -333,6 +288,17 @@ log_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Log what a client sent, at info: dropped first when the log lags. */
+void
+log_value(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vput(LOG_LEVEL_INFO, 0, true, fmt, ap);
+	va_end(ap);
+}
+
 /* Log a trace line for developers. */
 void
 log_debug(const char *fmt, ...)
@@ -353,6 +319,7 @@ fatal(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vfatal(errno, fmt, ap);
 	va_end(ap);
+	log_stop_writer(FATAL_FLUSH_MS);
 	exit(status);
 }
 
@@ -365,5 +332,6 @@ fatalx(int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	log_vfatal(0, fmt, ap);
 	va_end(ap);
+	log_stop_writer(FATAL_FLUSH_MS);
 	exit(status);
 }

@@ -1,6 +1,6 @@
 /*
  * log.h - the one place sockd writes log lines and fatal errors.
- * Every line goes out in one write(2), so threads never interleave.
+ * Lines are whole on every sink and never make the caller wait (logsink.h).
  * sockc and sockbench use fatalx() for their "PROGRAM: message" errors.
  */
 #ifndef SOCKD_LOG_H
@@ -8,6 +8,7 @@
 
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdnoreturn.h>
 
 enum log_level {
@@ -50,6 +51,16 @@ int log_reopen(void);
 void log_use_syslog(void);
 /* Use journald's "<N>" priority prefixes when stderr is the journal. */
 void log_detect_journal(void);
+/*
+ * From now on, a thread that logs does not wait for the sink: lines are
+ * buffered per thread and written by a thread of their own, dropped and
+ * counted when the sink cannot keep up.  After any fork; -1 with errno.
+ */
+int log_start_writer(void);
+/* Write out what is buffered, waiting at most timeout_ms for the sink. */
+void log_stop_writer(int timeout_ms);
+/* Lines dropped so far because the log could not keep up. */
+uint64_t log_dropped(void);
 
 #define LOG_PRINTF(f, a) __attribute__((format(printf, f, a)))
 
@@ -61,6 +72,11 @@ void log_warnx(const char *fmt, ...) LOG_PRINTF(1, 2);
 void log_notice(const char *fmt, ...) LOG_PRINTF(1, 2);
 /* Log a connection event. */
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
+/*
+ * Log one line for each message a client sent (get value), at info: when
+ * the log cannot keep up, these lines are dropped before any other.
+ */
+void log_value(const char *fmt, ...) LOG_PRINTF(1, 2);
 /* Log a trace line for developers. */
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
 /* Log an error with the error string of errno, then exit with status. */

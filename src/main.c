@@ -26,6 +26,9 @@
 #include "signals.h"
 #include "stats.h"
 
+/* How long the exit waits for the log to take the lines before it. */
+#define LOG_FLUSH_MS 1000
+
 /* The version, and the commit when built from a git checkout. */
 static const char *
 version_text(void)
@@ -180,6 +183,9 @@ main(int argc, char **argv)
 	settings = load_settings(argc, argv);
 	open_log(settings);
 	start_listening(settings, &listener);
+	/* After the detach: a thread would not survive the fork. */
+	if (log_start_writer() < 0)
+		fatal(EX_OSERR, "starting the log writer");
 	/* Published: live.c owns the settings, and frees them after the
 	 * first reload; main reads them until then. */
 	start_serving(settings, &queue, &perip);
@@ -200,6 +206,8 @@ main(int argc, char **argv)
 	pidfile_remove();
 	stats_format(counters, sizeof counters);
 	log_notice("stopped: %s", counters);
+	/* A log nobody reads must not keep sockd from exiting. */
+	log_stop_writer(LOG_FLUSH_MS);
 	if (!drained)
 		return 0;	/* exit() ends the stuck workers */
 	pool_join();

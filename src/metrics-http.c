@@ -129,6 +129,9 @@ metrics_render(const struct stats_snapshot *snap, char *out, size_t outsz)
 		{ "errors_total", "counter",
 		    "Connections ended by a failed system call.",
 		    snap->errors },
+		{ "log_dropped_total", "counter",
+		    "Log lines dropped because the log did not keep up.",
+		    snap->log_dropped },
 	};
 	size_t i, len = 0;
 

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "stats.h"
 
 struct stats stats;
@@ -91,6 +92,7 @@ stats_read(struct stats_snapshot *snap)
 	snap->bytes_in = stats_get(&w.bytes_in);
 	snap->replies = stats_get(&w.replies);
 	snap->errors = stats_get(&w.errors);
+	snap->log_dropped = log_dropped();
 }
 
 /* Format every counter as one line. */
@@ -102,7 +104,8 @@ stats_format(char *out, size_t outsz)
 	stats_read(&n);
 	snprintf(out, outsz, "accepted=%" PRIu64 " active=%" PRIu64
 	    " rejected=%" PRIu64 " timeouts=%" PRIu64 " messages=%" PRIu64
-	    " bytes=%" PRIu64 " replies=%" PRIu64 " errors=%" PRIu64,
-	    n.accepted, n.active, n.rejected, n.timeouts, n.messages,
-	    n.bytes_in, n.replies, n.errors);
+	    " bytes=%" PRIu64 " replies=%" PRIu64 " errors=%" PRIu64
+	    " log_dropped=%" PRIu64, n.accepted, n.active, n.rejected,
+	    n.timeouts, n.messages, n.bytes_in, n.replies, n.errors,
+	    n.log_dropped);
 }

@@ -52,6 +52,7 @@ stats_bump(atomic_uint_fast64_t *counter, uint64_t n)
 struct stats_snapshot {
 	uint64_t accepted, active, rejected, timeouts, messages, bytes_in,
 	    replies, errors;
+	uint64_t log_dropped;	/* log lines the sink could not take */
 };
 
 /* Make the blocks for nworkers workers; -1 if out of memory. */

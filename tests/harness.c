@@ -53,6 +53,11 @@ log_reader(void *arg)
 	ssize_t n;
 
 	for (;;) {
+		/* A held log is not read: a pipe nobody reads, for now. */
+		pthread_mutex_lock(&srv->lock);
+		while (srv->log_held)
+			pthread_cond_wait(&srv->grew, &srv->lock);
+		pthread_mutex_unlock(&srv->lock);
 		n = read(srv->log_fd, buf, sizeof buf);
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -94,6 +99,16 @@ count_locked(struct server *srv, const char *needle)
 	for (p = srv->log->str; (p = strstr(p, needle)) != NULL; p++)
 		count++;
 	return count;
+}
+
+/* Read the log from now on; see harness.h. */
+void
+server_release_log(struct server *srv)
+{
+	pthread_mutex_lock(&srv->lock);
+	srv->log_held = false;
+	pthread_cond_broadcast(&srv->grew);
+	pthread_mutex_unlock(&srv->lock);
 }
 
 /* Wait until the log contains needle n times; see harness.h. */
@@ -254,6 +269,7 @@ server_spawn(const char *const *args, const struct spawn_options *o)
 	close(devnull);
 	srv->log_fd = pipefd[0];
 	srv->log = g_string_new(NULL);
+	srv->log_held = o->hold_log;
 	pthread_mutex_init(&srv->lock, NULL);
 	/* Deadlines are on the monotonic clock, immune to clock changes. */
 	pthread_condattr_init(&cattr);
@@ -384,6 +400,7 @@ server_free(struct server *srv)
 {
 	if (srv->pid > 0)
 		server_wait_exit(srv, 1);
+	server_release_log(srv);
 	pthread_join(srv->reader, NULL);
 	close(srv->log_fd);
 	g_string_free(srv->log, TRUE);

@@ -24,6 +24,7 @@ struct server {
 	pthread_cond_t grew;
 	GString *log;
 	bool log_eof;
+	bool log_held;		/* not read until server_release_log() */
 };
 
 /* Path of a built program from the environment (SOCKD, SOCKC). */
@@ -44,6 +45,8 @@ struct spawn_options {
 	bool journal;		/* JOURNAL_STREAM names the log pipe */
 	unsigned closed_stdio;	/* bit n: descriptor n (0-2) closed, as a
 				 * careless caller leaves it */
+	bool hold_log;		/* the log pipe is not read, as if nobody
+				 * did, until server_release_log() */
 	const char *wait_for;	/* log text that means started; NULL: none.
 				 * "listening on " also sets port. */
 };
@@ -59,6 +62,8 @@ int log_file_port(const char *path);
 bool wait_gone(pid_t pid);
 /* Wait until the log contains needle; false after timeout_ms. */
 bool server_wait_log(struct server *srv, const char *needle, int timeout_ms);
+/* Start reading a log that hold_log held. */
+void server_release_log(struct server *srv);
 /* Wait until the log contains needle n times; false after timeout_ms. */
 bool server_wait_log_count(struct server *srv, const char *needle,
     unsigned n, int timeout_ms);

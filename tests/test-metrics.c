@@ -163,7 +163,7 @@ test_render(void)
 {
 	struct stats_snapshot snap = { .accepted = 7, .active = 2,
 	    .rejected = 1, .timeouts = 3, .messages = 40, .bytes_in = 500,
-	    .replies = 39, .errors = 0 };
+	    .replies = 39, .errors = 0, .log_dropped = 3 };
 	char page[4096], small[100];
 	size_t len = metrics_render(&snap, page, sizeof page);
 	gchar **lines;
@@ -178,6 +178,7 @@ test_render(void)
 	g_assert_nonnull(strstr(page, "\nsockd_messages_received_total 40\n"));
 	g_assert_nonnull(strstr(page, "\nsockd_received_bytes_total 500\n"));
 	g_assert_nonnull(strstr(page, "\nsockd_replies_sent_total 39\n"));
+	g_assert_nonnull(strstr(page, "\nsockd_log_dropped_total 3\n"));
 	/* Every sample follows its HELP and TYPE lines. */
 	lines = g_strsplit(page, "\n", -1);
 	for (i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
@@ -188,7 +189,7 @@ test_render(void)
 		g_assert_true(g_str_has_prefix(lines[i - 2], "# HELP "));
 		g_assert_true(g_str_has_prefix(lines[i - 1], "# TYPE "));
 	}
-	g_assert_cmpuint(samples, ==, 8);
+	g_assert_cmpuint(samples, ==, 9);
 	g_strfreev(lines);
 	/* A short buffer is cut, never overrun. */
 	len = metrics_render(&snap, small, sizeof small);

@@ -1,0 +1,501 @@
+/*
+ * logsink.c - the log's sink and the writer thread.  Each thread that
+ * logs owns a ring: it alone moves the ring's head, the writer alone its
+ * tail, so putting a line takes no lock and no system call.  The writer
+ * sleeps until a thread puts a line into an empty ring while it sleeps;
+ * under load it never sleeps long enough for that and takes the lines in
+ * batches, one write(2) per batch, so lines never mix on any sink.  A
+ * sink that stops taking lines (a pipe nobody reads, a slow disk) holds
+ * the writer, never the others: their rings fill and lines are dropped.
+ */
+#include "build-config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "logsink.h"
+
+/* One thread's ring; a line longer than log.c's longest is cut. */
+#define RING_SIZE (64 * 1024)
+#define LINE_MAX_IN_RING (24 * 1024)
+/* A batch written at once, and room for the time and level before it. */
+#define BATCH_SIZE (64 * 1024)
+#define PREFIX_MAX 64
+/* Under load the writer waits this long between batches, to gather. */
+#define BATCH_PAUSE_MS 2
+
+/* What precedes a line's text in a ring. */
+struct record {
+	uint32_t len;
+	int32_t priority;
+	const char *level_name;		/* a static string */
+	int64_t ms;			/* wall clock, milliseconds */
+};
+
+struct ring {
+	_Atomic uint64_t head;		/* moved by its thread */
+	char pad1[56];
+	_Atomic uint64_t tail;		/* moved by the writer */
+	_Atomic uint64_t dropped;	/* lines its thread could not put */
+	struct ring *next;
+	char data[RING_SIZE];
+};
+
+static _Atomic(struct ring *) rings;
+static _Thread_local struct ring *own_ring;
+
+/* The sink; changed by the main thread under sink_lock. */
+static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
+static int sink_fd = 2;
+static bool sink_journal, sink_syslog;
+static char sink_path[4096];
+
+/* The writer thread and how to wake it. */
+static pthread_t writer;
+static atomic_bool running, stopping, writer_idle;
+static int wake_fd = -1;
+static uint64_t dropped_reported;	/* under sink_lock */
+static char batch[BATCH_SIZE];		/* under sink_lock */
+
+/* Send lines to fd. */
+void
+logsink_use_fd(int fd, bool journal)
+{
+	pthread_mutex_lock(&sink_lock);
+	sink_fd = fd;
+	sink_journal = journal;
+	pthread_mutex_unlock(&sink_lock);
+}
+
+/* Append to the file at path from now on. */
+int
+logsink_open_file(const char *path)
+{
+	int fd;
+
+	if (strlen(path) >= sizeof sink_path) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return -1;
+	pthread_mutex_lock(&sink_lock);
+	strcpy(sink_path, path);
+	sink_fd = fd;
+	sink_journal = false;
+	pthread_mutex_unlock(&sink_lock);
+	return 0;
+}
+
+/* Send lines to syslog(3). */
+void
+logsink_use_syslog(void)
+{
+	openlog("sockd", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	pthread_mutex_lock(&sink_lock);
+	sink_syslog = true;
+	pthread_mutex_unlock(&sink_lock);
+}
+
+/* True when lines go to a file or syslog rather than stderr. */
+bool
+logsink_elsewhere(void)
+{
+	bool elsewhere;
+
+	pthread_mutex_lock(&sink_lock);
+	elsewhere = sink_syslog || sink_fd != 2;
+	pthread_mutex_unlock(&sink_lock);
+	return elsewhere;
+}
+
+/* True when stderr is the journal. */
+bool
+logsink_journal(void)
+{
+	bool journal;
+
+	pthread_mutex_lock(&sink_lock);
+	journal = sink_journal;
+	pthread_mutex_unlock(&sink_lock);
+	return journal;
+}
+
+/* The wall clock in milliseconds; coarse is enough for a log, and cheap. */
+static int64_t
+wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME_COARSE, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Write all of buf to fd, retrying after signals and short writes. */
+void
+logsink_write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;	/* nowhere left to complain to */
+		buf += n;
+		len -= (size_t)n;
+	}
+}
+
+/* Write all of buf to the sink; sink_lock held. */
+static void
+sink_write(const char *buf, size_t len)
+{
+	logsink_write_all(sink_fd, buf, len);
+}
+
+/* Write the time and level a file needs, or the journal's "<N>". */
+static size_t
+format_prefix(char *out, const struct record *r)
+{
+	static int64_t cached_second = -1;
+	static char cached[32];
+	time_t seconds = (time_t)(r->ms / 1000);
+	struct tm tm;
+
+	if (sink_journal)
+		return (size_t)snprintf(out, PREFIX_MAX, "<%d>", r->priority);
+	/* Formatting the date is the dear part: once a second. */
+	if (seconds != cached_second) {
+		gmtime_r(&seconds, &tm);
+		strftime(cached, sizeof cached, "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_second = seconds;
+	}
+	return (size_t)snprintf(out, PREFIX_MAX, "%s.%03dZ %s: ", cached,
+	    (int)(r->ms % 1000), r->level_name);
+}
+
+/* Add one line to the batch, writing the batch first if it is full. */
+static void
+batch_add(size_t *used, const struct record *r, const char *text)
+{
+	size_t need = PREFIX_MAX + r->len + 1;
+
+	if (sink_syslog) {
+		syslog(r->priority, "%.*s", (int)r->len, text);
+		return;
+	}
+	if (*used + need > sizeof batch) {
+		sink_write(batch, *used);
+		*used = 0;
+	}
+	*used += format_prefix(batch + *used, r);
+	memcpy(batch + *used, text, r->len);
+	*used += r->len;
+	batch[(*used)++] = '\n';
+}
+
+/* Copy n bytes out of a ring from position pos, across its end. */
+static void
+ring_read(const struct ring *g, uint64_t pos, void *out, size_t n)
+{
+	size_t at = (size_t)(pos % RING_SIZE), first = RING_SIZE - at;
+
+	if (first > n)
+		first = n;
+	memcpy(out, g->data + at, first);
+	memcpy((char *)out + first, g->data, n - first);
+}
+
+/* Copy n bytes into a ring at position pos, across its end. */
+static void
+ring_write(struct ring *g, uint64_t pos, const void *in, size_t n)
+{
+	size_t at = (size_t)(pos % RING_SIZE), first = RING_SIZE - at;
+
+	if (first > n)
+		first = n;
+	memcpy(g->data + at, in, first);
+	memcpy(g->data, (const char *)in + first, n - first);
+}
+
+/* Move every line of one ring into the batch; sink_lock held. */
+static bool
+drain_ring(struct ring *g, size_t *used)
+{
+	uint64_t tail = atomic_load_explicit(&g->tail, memory_order_relaxed);
+	uint64_t head = atomic_load_explicit(&g->head, memory_order_acquire);
+	char text[LINE_MAX_IN_RING];
+	struct record r;
+
+	if (tail == head)
+		return false;
+	while (tail != head) {
+		ring_read(g, tail, &r, sizeof r);
+		ring_read(g, tail + sizeof r, text, r.len);
+		tail += sizeof r + r.len;
+		/* Copied out: its room is free for its thread again. */
+		atomic_store_explicit(&g->tail, tail, memory_order_release);
+		batch_add(used, &r, text);
+	}
+	return true;
+}
+
+/* Lines dropped by every ring so far. */
+uint64_t
+logsink_dropped(void)
+{
+	struct ring *g;
+	uint64_t total = 0;
+
+	for (g = atomic_load(&rings); g != NULL; g = g->next)
+		total += atomic_load_explicit(&g->dropped,
+		    memory_order_relaxed);
+	return total;
+}
+
+/* Say how many lines were lost since the last time it was said. */
+static void
+report_dropped(size_t *used)
+{
+	uint64_t dropped = logsink_dropped();
+	char text[128];
+	struct record r = { .priority = LOG_WARNING,
+	    .level_name = "warning", .ms = wall_ms() };
+
+	if (dropped == dropped_reported)
+		return;
+	r.len = (uint32_t)snprintf(text, sizeof text, "log: %llu lines lost: "
+	    "the log did not keep up", (unsigned long long)(dropped -
+	    dropped_reported));
+	dropped_reported = dropped;
+	batch_add(used, &r, text);
+}
+
+/* Write out every ring; true if there was anything.  sink_lock held. */
+static bool
+drain_all(void)
+{
+	struct ring *g;
+	size_t used = 0;
+	bool any = false;
+
+	for (g = atomic_load(&rings); g != NULL; g = g->next)
+		any |= drain_ring(g, &used);
+	/* Reported once the lines before it went out: the sink drains. */
+	if (any)
+		report_dropped(&used);
+	if (used > 0)
+		sink_write(batch, used);
+	return any;
+}
+
+/* Wait on the wake descriptor up to ms (-1: until woken). */
+static void
+writer_wait(int ms)
+{
+	struct pollfd pfd = { .fd = wake_fd, .events = POLLIN };
+	eventfd_t count;
+
+	if (poll(&pfd, 1, ms) > 0)
+		eventfd_read(wake_fd, &count);
+}
+
+/* True when some ring holds a line. */
+static bool
+any_pending(void)
+{
+	struct ring *g;
+
+	for (g = atomic_load(&rings); g != NULL; g = g->next)
+		if (atomic_load(&g->head) != atomic_load(&g->tail))
+			return true;
+	return false;
+}
+
+/* The writer: write out the rings, then sleep until there is more. */
+static void *
+writer_main(void *arg)
+{
+	bool any;
+
+	while (!atomic_load(&stopping)) {
+		pthread_mutex_lock(&sink_lock);
+		any = drain_all();
+		pthread_mutex_unlock(&sink_lock);
+		if (any) {
+			writer_wait(BATCH_PAUSE_MS);
+			continue;
+		}
+		/* Idle: the next line put into an empty ring wakes us.  Look
+		 * once more after saying so, for a line put meanwhile. */
+		atomic_store(&writer_idle, true);
+		if (!any_pending() && !atomic_load(&stopping))
+			writer_wait(-1);
+		atomic_store(&writer_idle, false);
+	}
+	return arg;
+}
+
+/* Start the writer thread. */
+int
+logsink_start(void)
+{
+	int rc;
+
+	wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (wake_fd < 0)
+		return -1;
+	atomic_store(&stopping, false);
+	rc = pthread_create(&writer, NULL, writer_main, NULL);
+	if (rc != 0) {
+		close(wake_fd);
+		wake_fd = -1;
+		errno = rc;
+		return -1;
+	}
+	atomic_store(&running, true);
+	return 0;
+}
+
+/* Wake the writer if it sleeps.  Only a load while it works: the flag
+ * is read by every thread and written by them only to wake it. */
+static void
+writer_wake(void)
+{
+	if (atomic_load(&writer_idle) && atomic_exchange(&writer_idle, false) &&
+	    eventfd_write(wake_fd, 1) < 0)
+		(void)0;	/* it wakes anyway at its next line */
+}
+
+/* A lock on the sink, given up after timeout_ms; true if taken. */
+static bool
+sink_lock_within(int timeout_ms)
+{
+	struct timespec deadline;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += timeout_ms / 1000;
+	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+	if (deadline.tv_nsec >= 1000000000) {
+		deadline.tv_sec++;
+		deadline.tv_nsec -= 1000000000;
+	}
+	return pthread_mutex_timedlock(&sink_lock, &deadline) == 0;
+}
+
+/* Write out what is buffered and stop the writer. */
+void
+logsink_stop(int timeout_ms)
+{
+	if (!atomic_load(&running))
+		return;
+	atomic_store(&stopping, true);
+	eventfd_write(wake_fd, 1);
+	/* A writer held by a sink that takes nothing holds the lock: then
+	 * the lines stay unwritten, and the process exits anyway. */
+	if (!sink_lock_within(timeout_ms))
+		return;
+	drain_all();
+	pthread_mutex_unlock(&sink_lock);
+	pthread_join(writer, NULL);
+	atomic_store(&running, false);
+	close(wake_fd);
+	wake_fd = -1;
+}
+
+/* Reopen the log file after writing out what is buffered. */
+int
+logsink_reopen(void)
+{
+	int fd, rc = 0;
+
+	if (!sink_lock_within(1000))
+		return -1;
+	if (sink_path[0] != '\0') {
+		drain_all();
+		fd = open(sink_path, O_WRONLY | O_APPEND | O_CREAT |
+		    O_CLOEXEC, 0640);
+		if (fd < 0)
+			rc = -1;
+		else {
+			close(sink_fd);
+			sink_fd = fd;
+		}
+	}
+	pthread_mutex_unlock(&sink_lock);
+	return rc;
+}
+
+/* The calling thread's ring, made at its first line. */
+static struct ring *
+own(void)
+{
+	struct ring *g = own_ring;
+
+	if (g != NULL)
+		return g;
+	g = calloc(1, sizeof *g);
+	if (g == NULL)
+		return NULL;
+	g->next = atomic_load(&rings);
+	while (!atomic_compare_exchange_weak(&rings, &g->next, g))
+		;
+	own_ring = g;
+	return g;
+}
+
+/* Write one line at once (no writer thread). */
+static void
+put_now(const struct record *r, const char *text)
+{
+	size_t used = 0;
+
+	pthread_mutex_lock(&sink_lock);
+	batch_add(&used, r, text);
+	if (used > 0)
+		sink_write(batch, used);
+	pthread_mutex_unlock(&sink_lock);
+}
+
+/* Log one line of text. */
+void
+logsink_put(int priority, const char *level_name, const char *text,
+    size_t len, bool bulk)
+{
+	size_t room = bulk ? RING_SIZE / 4 * 3 : RING_SIZE;
+	struct record r = { .priority = priority, .level_name = level_name,
+	    .ms = wall_ms() };
+	struct ring *g;
+	uint64_t head, used;
+
+	r.len = (uint32_t)(len < LINE_MAX_IN_RING ? len : LINE_MAX_IN_RING);
+	if (!atomic_load(&running) || (g = own()) == NULL) {
+		put_now(&r, text);
+		return;
+	}
+	head = atomic_load_explicit(&g->head, memory_order_relaxed);
+	used = head - atomic_load_explicit(&g->tail, memory_order_acquire);
+	if (used > room || room - used < sizeof r + r.len) {
+		atomic_store_explicit(&g->dropped, atomic_load_explicit(
+		    &g->dropped, memory_order_relaxed) + 1,
+		    memory_order_relaxed);
+		return;
+	}
+	ring_write(g, head, &r, sizeof r);
+	ring_write(g, head + sizeof r, text, r.len);
+	atomic_store(&g->head, head + sizeof r + r.len);
+	writer_wake();
+}
