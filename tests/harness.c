@@ -101,6 +101,23 @@ count_locked(struct server *srv, const char *needle)
 	return count;
 }
 
+/* The whole log of a server that has exited; see harness.h. */
+char *
+server_log_text(struct server *srv)
+{
+	struct timespec deadline = abs_deadline(WAIT_MS);
+	char *text;
+
+	server_release_log(srv);
+	pthread_mutex_lock(&srv->lock);
+	while (!srv->log_eof && pthread_cond_timedwait(&srv->grew, &srv->lock,
+	    &deadline) == 0)
+		;
+	text = g_strdup(srv->log->str);
+	pthread_mutex_unlock(&srv->lock);
+	return text;
+}
+
 /* Read the log from now on; see harness.h. */
 void
 server_release_log(struct server *srv)

@@ -62,6 +62,8 @@ int log_file_port(const char *path);
 bool wait_gone(pid_t pid);
 /* Wait until the log contains needle; false after timeout_ms. */
 bool server_wait_log(struct server *srv, const char *needle, int timeout_ms);
+/* A copy of the whole log of a server that has exited (g_free it). */
+char *server_log_text(struct server *srv);
 /* Start reading a log that hold_log held. */
 void server_release_log(struct server *srv);
 /* Wait until the log contains needle n times; false after timeout_ms. */

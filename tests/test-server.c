@@ -665,6 +665,8 @@ test_out_of_descriptors_recovers(void)
 	g_assert_cmpint(busy, >=, 24 - 16);
 	for (i = 0; i < 24; i++)
 		close(fds[i]);
+	/* Every client's descriptor is closed on sockd's side too. */
+	g_assert_true(server_wait_log_count(srv, ": closed (", 24, WAIT_MS));
 	/* Descriptors came back: a new client is served by itself. */
 	fd = server_connect(srv);
 	tcp_send_str(fd, "back");
