@@ -178,11 +178,10 @@ log_message(char *line, size_t room, size_t len, int errnum,
 /*
  * Format one line's text (message and optional error string) and hand it
  * to the sink if its level is enabled; errno is left as it was, for the
- * caller.  A bulk line is dropped first when the log cannot keep up.
+ * caller.
  */
 static void
-log_vput(enum log_level level, int errnum, bool bulk, const char *fmt,
-    va_list ap)
+log_vline(enum log_level level, int errnum, const char *fmt, va_list ap)
 {
 	char line[LOG_LINE_MAX];
 	size_t len;
@@ -192,15 +191,8 @@ log_vput(enum log_level level, int errnum, bool bulk, const char *fmt,
 		return;
 	len = log_message(line, sizeof line, 0, errnum, fmt, ap);
 	logsink_put(level_priorities[level], level_names[level], line, len,
-	    bulk);
+	    false);
 	errno = saved_errno;
-}
-
-/* Format one line and hand it to the sink; see log_vput. */
-static void
-log_vline(enum log_level level, int errnum, const char *fmt, va_list ap)
-{
-	log_vput(level, errnum, false, fmt, ap);
 }
 
 /*
@@ -290,13 +282,18 @@ log_info(const char *fmt, ...)
 
 /* Log what a client sent, at info: dropped first when the log lags. */
 void
-log_value(const char *fmt, ...)
+log_value(const char *text, size_t len)
 {
-	va_list ap;
+	if (log_enabled(LOG_LEVEL_INFO))
+		logsink_put(level_priorities[LOG_LEVEL_INFO],
+		    level_names[LOG_LEVEL_INFO], text, len, true);
+}
 
-	va_start(ap, fmt);
-	log_vput(LOG_LEVEL_INFO, 0, true, fmt, ap);
-	va_end(ap);
+/* True if a log_value() line of up to len bytes would be taken. */
+bool
+log_value_room(size_t len)
+{
+	return logsink_room(len);
 }
 
 /* Log a trace line for developers. */

@@ -73,10 +73,16 @@ void log_notice(const char *fmt, ...) LOG_PRINTF(1, 2);
 /* Log a connection event. */
 void log_info(const char *fmt, ...) LOG_PRINTF(1, 2);
 /*
- * Log one line for each message a client sent (get value), at info: when
- * the log cannot keep up, these lines are dropped before any other.
+ * Log one line for each message a client sent (get value), at info, as
+ * text already made (no newline): when the log cannot keep up, these
+ * lines are dropped before any other.
  */
-void log_value(const char *fmt, ...) LOG_PRINTF(1, 2);
+void log_value(const char *text, size_t len);
+/*
+ * True if a log_value() line of up to len bytes would be taken; if not,
+ * it is counted as dropped already, and the caller need not format it.
+ */
+bool log_value_room(size_t len);
 /* Log a trace line for developers. */
 void log_debug(const char *fmt, ...) LOG_PRINTF(1, 2);
 /* Log an error with the error string of errno, then exit with status. */

@@ -470,6 +470,36 @@ put_now(const struct record *r, const char *text)
 	pthread_mutex_unlock(&sink_lock);
 }
 
+/* Count a line the calling thread's ring could not take. */
+static void
+count_drop(struct ring *g)
+{
+	atomic_store_explicit(&g->dropped, atomic_load_explicit(&g->dropped,
+	    memory_order_relaxed) + 1, memory_order_relaxed);
+}
+
+/* The bytes a ring holds now, as its own thread sees them. */
+static uint64_t
+ring_used(struct ring *g)
+{
+	return atomic_load_explicit(&g->head, memory_order_relaxed) -
+	    atomic_load_explicit(&g->tail, memory_order_acquire);
+}
+
+/* True if a bulk line of up to len bytes would find room. */
+bool
+logsink_room(size_t len)
+{
+	struct ring *g;
+
+	if (!atomic_load(&running) || (g = own()) == NULL)
+		return true;
+	if (ring_used(g) + sizeof(struct record) + len <= RING_SIZE / 4 * 3)
+		return true;
+	count_drop(g);
+	return false;
+}
+
 /* Log one line of text. */
 void
 logsink_put(int priority, const char *level_name, const char *text,
@@ -487,11 +517,9 @@ logsink_put(int priority, const char *level_name, const char *text,
 		return;
 	}
 	head = atomic_load_explicit(&g->head, memory_order_relaxed);
-	used = head - atomic_load_explicit(&g->tail, memory_order_acquire);
+	used = ring_used(g);
 	if (used > room || room - used < sizeof r + r.len) {
-		atomic_store_explicit(&g->dropped, atomic_load_explicit(
-		    &g->dropped, memory_order_relaxed) + 1,
-		    memory_order_relaxed);
+		count_drop(g);
 		return;
 	}
 	ring_write(g, head, &r, sizeof r);

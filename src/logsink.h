@@ -46,6 +46,12 @@ void logsink_stop(int timeout_ms);
  */
 void logsink_put(int priority, const char *level_name, const char *text,
     size_t len, bool bulk);
+/*
+ * True if the calling thread's buffer has room for a bulk line of up to
+ * len bytes; if not, the line is counted as dropped, and need not even
+ * be formatted.
+ */
+bool logsink_room(size_t len);
 /* Write all of buf to fd now, retrying short writes (stderr at start). */
 void logsink_write_all(int fd, const char *buf, size_t len);
 /* Lines dropped so far because the sink could not keep up. */
