@@ -105,29 +105,19 @@ plain_run(const unsigned char *s, size_t n)
 static size_t
 utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
-	unsigned char second_lo = 0x80, second_hi = 0xbf;
+	unsigned char second_lo, second_hi;
 	size_t want, k;
 	uint32_t value;
 
-	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
-		want = 2;
-		value = s[0] & 0x1f;
-	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
-		want = 3;
-		value = s[0] & 0x0f;
-		if (s[0] == 0xe0)
-			second_lo = 0xa0;	/* below is overlong */
-		else if (s[0] == 0xed)
-			second_hi = 0x9f;	/* above are surrogates */
-	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
-		want = 4;
-		value = s[0] & 0x07;
-		if (s[0] == 0xf0)
-			second_lo = 0x90;	/* below is overlong */
-		else if (s[0] == 0xf4)
-			second_hi = 0x8f;	/* above is past U+10FFFF */
-	} else
-		return 0;
+	if (s[0] < 0xc2 || s[0] > 0xf4)
+		return 0;	/* a continuation, overlong or too large */
+	want = s[0] < 0xe0 ? 2 : s[0] < 0xf0 ? 3 : 4;
+	value = s[0] & (0x7f >> want);
+	/* RFC 3629's table: these leads narrow what the second byte may be:
+	 * below 0xa0 and 0x90 is overlong, above 0x9f are surrogates, above
+	 * 0x8f is past U+10FFFF. */
+	second_lo = s[0] == 0xe0 ? 0xa0 : s[0] == 0xf0 ? 0x90 : 0x80;
+	second_hi = s[0] == 0xed ? 0x9f : s[0] == 0xf4 ? 0x8f : 0xbf;
 	if (n < want || s[1] < second_lo || s[1] > second_hi)
 		return 0;
 	value = value << 6 | (s[1] & 0x3f);
