@@ -203,7 +203,8 @@ refresh_live(struct conn *c)
 {
 	const struct settings *live = live_enter(c->worker, c->live);
 
-	if (live == c->live)
+	/* The first call of a connection has held nothing (NULL). */
+	if (c->live != NULL && live == c->live)
 		return;
 	c->live = live;
 	c->rules.framing = live->framing;

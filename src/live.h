@@ -23,10 +23,11 @@ const struct settings *live_current(void);
  * For worker number worker: the settings in force, named in its slot
  * until its next call or live_leave().  held is what its last call
  * returned, or NULL after live_leave(); the call is one load and a
- * compare when nothing was published since.
+ * compare when nothing was published since.  Never NULL: main publishes
+ * before any worker starts, and frees only after every worker ended.
  */
 const struct settings *live_enter(unsigned worker,
-    const struct settings *held);
+    const struct settings *held) __attribute__((returns_nonnull));
 /* Worker number worker reads no settings until its next live_enter(). */
 void live_leave(unsigned worker);
 /* How many replaced values are kept because a worker may read them. */

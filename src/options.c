@@ -291,8 +291,10 @@ options_copy(struct settings *dst, const struct settings *src,
 	case KIND_LISTEN:
 		return copy_listen(dst, src);
 	case KIND_METRICS:
+		if (set_string(&dst->metrics, src->metrics) < 0)
+			return -1;
 		dst->metrics_addr = src->metrics_addr;
-		/* FALLTHROUGH */
+		return 0;
 	case KIND_STRING:
 	case KIND_REPLY:
 		return set_string(FIELD_OF(char *, dst, o),
