@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/filter.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,6 +31,11 @@
 #define ACCEPT_BATCH 64
 /* Pause after running out of descriptors: long enough not to spin. */
 #define EMFILE_PAUSE_MS 100
+/*
+ * At shutdown, how long the listening sockets must stay quiet before they
+ * are closed: long enough for a handshake already answered to complete.
+ */
+#define HANDOVER_QUIET_MS 100
 
 /* Listen on every address in s; log each with its real port. */
 int
@@ -260,4 +266,79 @@ listener_run(struct listener *l, struct queue *q, struct perip_table *perip,
 			break;
 		}
 	}
+}
+
+/*
+ * Refuse new handshakes on fd without refusing the ones under way: a
+ * classic BPF filter drops every segment with SYN set, so a client's SYN
+ * goes unanswered (it retries, and finds a sibling with --reuseport, or a
+ * refusal once the socket is closed), while the ACK that completes a
+ * handshake already answered still comes in.  Unlike a close, this
+ * resets nobody.
+ */
+static int
+refuse_new_handshakes(int fd)
+{
+	/* The filter sees the TCP header; byte 13 holds the flags. */
+	struct sock_filter drop_syn[] = {
+		BPF_STMT(BPF_LD | BPF_B | BPF_ABS, 13),
+		BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, 0x02, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, 0),
+		BPF_STMT(BPF_RET | BPF_K, 0xffffffff),
+	};
+	struct sock_fprog prog = {
+		.len = sizeof drop_syn / sizeof drop_syn[0],
+		.filter = drop_syn,
+	};
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
+	    sizeof prog);
+}
+
+/* True when the kernel hands a closing reuseport listener's queue to a
+ * sibling (net.ipv4.tcp_migrate_req). */
+static bool
+kernel_migrates(void)
+{
+	char c = '0';
+	int fd = open("/proc/sys/net/ipv4/tcp_migrate_req", O_RDONLY |
+	    O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (read(fd, &c, 1) != 1)
+		c = '0';
+	close(fd);
+	return c == '1';
+}
+
+/* Stop listening without resetting a client the kernel already took. */
+void
+listener_hand_over(struct listener *l, bool reuseport, struct queue *q,
+    struct perip_table *perip)
+{
+	struct pollfd pfds[LISTENER_MAX];
+	int64_t quiet_until;
+	size_t i;
+
+	/* Closing, the kernel moves the queue to a sibling: nothing to do. */
+	if (!(reuseport && kernel_migrates())) {
+		for (i = 0; i < l->nfds; i++) {
+			if (refuse_new_handshakes(l->fds[i]) < 0)
+				log_warn("hand-over: filter on a listening "
+				    "socket");
+			pfds[i].fd = l->fds[i];
+			pfds[i].events = POLLIN;
+		}
+		/* Take what is queued, and what completes meanwhile, until
+		 * the sockets have been quiet for a while. */
+		quiet_until = clock_now_ms() + HANDOVER_QUIET_MS;
+		while (net_poll_until(pfds, l->nfds, quiet_until) > 0) {
+			for (i = 0; i < l->nfds; i++)
+				if (pfds[i].revents != 0)
+					accept_batch(l, l->fds[i], q, perip);
+			quiet_until = clock_now_ms() + HANDOVER_QUIET_MS;
+		}
+	}
+	listener_close(l);
 }

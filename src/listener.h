@@ -6,6 +6,7 @@
 #ifndef SOCKD_LISTENER_H
 #define SOCKD_LISTENER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -40,5 +41,13 @@ void listener_run(struct listener *l, struct queue *q,
     struct perip_table *perip, int tick_ms);
 /* Close the listening sockets: new clients are refused from now on. */
 void listener_close(struct listener *l);
+/*
+ * At shutdown: stop new handshakes, take every connection the kernel has
+ * completed (queued or busy, as listener_run would), then close, so that
+ * no client the kernel accepted for sockd is reset.  With reuseport and
+ * the kernel's tcp_migrate_req, the queue goes to a sibling instead.
+ */
+void listener_hand_over(struct listener *l, bool reuseport, struct queue *q,
+    struct perip_table *perip);
 
 #endif

@@ -198,8 +198,10 @@ main(int argc, char **argv)
 	service_ready();
 	serve(&listener, &queue, &perip);
 
-	/* SPEC 6: every listening socket closes at once, metrics too. */
-	listener_close(&listener);
+	/* SPEC 6: every listening socket closes at once, metrics too;
+	 * what the kernel already accepted is served, not reset. */
+	listener_hand_over(&listener, live_current()->reuseport, &queue,
+	    &perip);
 	metrics_stop();
 	queue_close(&queue);
 	drained = service_drain();
