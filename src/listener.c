@@ -62,6 +62,7 @@ listener_open(struct listener *l, const struct settings *s, char *err,
 	if (inherited < 0)
 		return -1;
 	l->nfds = (size_t)inherited;
+	l->from_systemd = inherited > 0;
 	for (i = 0; inherited == 0 && i < s->nlisten; i++)
 		if (net_listen(&s->listen[i], (int)s->backlog, s->reuseport,
 		    l->fds, LISTENER_MAX, &l->nfds, err, errsz) < 0) {
@@ -321,8 +322,10 @@ listener_hand_over(struct listener *l, bool reuseport, struct queue *q,
 	int64_t quiet_until;
 	size_t i;
 
-	/* Closing, the kernel moves the queue to a sibling: nothing to do. */
-	if (!(reuseport && kernel_migrates())) {
+	/* Closing, the kernel moves the queue to a sibling, or systemd
+	 * keeps it for the next sockd: nothing to do.  A filter left on
+	 * systemd's socket would turn away every client from now on. */
+	if (!l->from_systemd && !(reuseport && kernel_migrates())) {
 		for (i = 0; i < l->nfds; i++) {
 			if (refuse_new_handshakes(l->fds[i]) < 0)
 				log_warn("hand-over: filter on a listening "

@@ -19,6 +19,7 @@
 struct listener {
 	int fds[LISTENER_MAX];
 	size_t nfds;
+	bool from_systemd;	/* systemd's: it keeps them, and their queue */
 	int spare_fd;		/* given up to say busy when out of them */
 	int64_t paused_until;	/* out of descriptors: accept again then */
 	int64_t last_warning;	/* when that was last logged */
@@ -46,6 +47,8 @@ void listener_close(struct listener *l);
  * completed (queued or busy, as listener_run would), then close, so that
  * no client the kernel accepted for sockd is reset.  With reuseport and
  * the kernel's tcp_migrate_req, the queue goes to a sibling instead.
+ * Sockets from systemd are only closed: systemd holds them open, and
+ * what waits on them is for the next sockd.
  */
 void listener_hand_over(struct listener *l, bool reuseport, struct queue *q,
     struct perip_table *perip);

@@ -6,8 +6,11 @@
  */
 #include "build-config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <glib.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
@@ -151,6 +154,59 @@ test_socket_activation_by_hand(void)
 	close(fd);
 	server_stop(srv);
 	g_free(expect);
+}
+
+/* Connect without blocking; true once the kernel completed it. */
+static bool
+handshake_completes(int port, int *fd)
+{
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons((uint16_t)port),
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int err = 0;
+	socklen_t len = sizeof err;
+
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	g_assert_cmpint(*fd, >=, 0);
+	if (connect(*fd, (struct sockaddr *)&sin, sizeof sin) < 0)
+		g_assert_cmpint(errno, ==, EINPROGRESS);
+	/* A dropped SYN is retried after a second: two tries' worth. */
+	if (!fd_wait(*fd, POLLOUT, now_ms() + 2500))
+		return false;
+	g_assert_cmpint(getsockopt(*fd, SOL_SOCKET, SO_ERROR, &err, &len),
+	    ==, 0);
+	return err == 0;
+}
+
+/*
+ * systemd keeps its socket open across a stop of the service: a client
+ * that comes meanwhile waits on it for the next sockd, which serves it.
+ * sockd's shutdown must leave the socket as it found it (it once left a
+ * filter on it that dropped every new handshake for good).
+ */
+static void
+test_activation_socket_outlives_sockd(void)
+{
+	const char *args[] = { harness_program("SOCKD"), NULL };
+	struct spawn_options o = { .activated_fd = -1,
+	    .wait_for = "listening on " };
+	struct server *srv;
+	int lfd, port, fd;
+	char *got;
+
+	port = tcp_listen_loopback(&lfd);
+	o.activated_fd = lfd;
+	srv = server_spawn(args, &o);
+	server_stop(srv);
+	g_assert_true(handshake_completes(port, &fd));
+	tcp_send_str(fd, "waited");
+	srv = server_spawn(args, &o);
+	got = tcp_recv(fd, 2, WAIT_MS, NULL);
+	g_assert_cmpstr(got, ==, "ok");
+	g_free(got);
+	close(fd);
+	server_stop(srv);
+	close(lfd);
 }
 
 /* systemd-socket-activate starts sockd for its first client. */
@@ -468,6 +524,8 @@ main(int argc, char **argv)
 	g_test_add_func("/service/log/journal-priority-prefix",
 	    test_journal_priority_prefix);
 	g_test_add_func("/service/units/verify", test_units_verify);
+	g_test_add_func("/service/activation/socket-outlives-sockd",
+	    test_activation_socket_outlives_sockd);
 	g_test_add_func("/service/activation/refuses-what-cannot-accept",
 	    test_activation_refuses_what_cannot_accept);
 	g_test_add_func("/service/notify/reader-stopped",
