@@ -10,6 +10,12 @@
  * the time left for a line the client has left unfinished; the drain
  * (drain.c) wakes a worker by shutting the read side of its connection,
  * which ends the recv() once the bytes already received are read.
+ *
+ * A client is idle only once it has taken the answers it was sent: a
+ * send() returns when the kernel has them, which for a slow reader may
+ * be long before the reader does, so when the idle wait runs out with
+ * answers still unacknowledged the wait goes on for as long as they keep
+ * leaving (SPEC 3: a client that keeps reading is not cut off).
  */
 #include "build-config.h"
 
@@ -50,6 +56,10 @@ struct conn {
 	struct conn_totals totals;
 	int64_t recv_timeout_ms;	/* set as SO_RCVTIMEO; 0: none */
 	int64_t line_deadline_ms;	/* for the unfinished line; -1: none */
+	int unread;			/* answer bytes the client had not
+					 * taken at the last look; 0: it took
+					 * the last of them; -1: not looking */
+	int64_t unread_deadline_ms;	/* they must move by then */
 	int fd;
 };
 
@@ -154,8 +164,10 @@ set_recv_timeout(struct conn *c, int64_t ms)
 
 /*
  * Before each recv(): wait for the idle timeout, or, while a line is
- * unfinished, no longer than its deadline.  The socket option is set only
- * when that changes, so a client that ends its lines pays nothing.
+ * unfinished, no longer than its deadline, or, while the client is still
+ * taking its answers, until the next look at them.  The socket option is
+ * set only when that changes, so a client that ends its lines pays
+ * nothing.
  */
 static void
 arm_recv_timeout(struct conn *c)
@@ -171,9 +183,48 @@ arm_recv_timeout(struct conn *c)
 		    c->recv_timeout_ms <= left + LINE_DEADLINE_SLACK_MS)
 			return;
 		want = left;
+	} else if (c->unread > 0 && want > 0) {
+		/* A few looks a timeout, as a waiting send takes. */
+		left = c->unread_deadline_ms - clock_now_ms();
+		want = want / NET_PROGRESS_LOOKS + 1;
+		if (left < want)
+			want = left < 1 ? 1 : left;
 	}
 	if (want != c->recv_timeout_ms)
 		set_recv_timeout(c, want);
+}
+
+/*
+ * The wait for the client ran out: true if it is still taking answers
+ * already sent, and the wait goes on.  At the first look they count as
+ * moving; from then on they must move within every timeout, as a send's
+ * must.  Once the last is taken, the client has a whole idle timeout
+ * from then.  An unfinished line gets no more time for this.
+ */
+static bool
+answers_leaving(struct conn *c)
+{
+	int64_t now = clock_now_ms();
+	int unread;
+
+	if (c->line_deadline_ms >= 0 || c->live->timeout == 0)
+		return false;
+	unread = net_unacknowledged(c->fd);
+	if (unread <= 0) {
+		/* Taken during the looks: idle from about now. */
+		if (unread == 0 && c->unread > 0) {
+			c->unread = 0;
+			return true;
+		}
+		c->unread = -1;
+		return false;
+	}
+	if (c->unread <= 0 || unread < c->unread) {
+		c->unread = unread;
+		c->unread_deadline_ms = now + (int64_t)c->live->timeout * 1000;
+		return true;
+	}
+	return now < c->unread_deadline_ms;
 }
 
 /*
@@ -332,6 +383,7 @@ conn_loop(struct conn *c, int *errnum)
 		/* A reload while we waited applies to what just came. */
 		refresh_live(c);
 		if (n > 0) {
+			c->unread = -1;		/* it spoke: not idle */
 			if (answer_input(c, (size_t)n, &reason, errnum) < 0)
 				return reason;
 			continue;
@@ -340,10 +392,14 @@ conn_loop(struct conn *c, int *errnum)
 			return end_of_input(c, errnum);
 		if (errno == EINTR)
 			continue;
-		/* SO_RCVTIMEO ran out: the client was silent, or the line
-		 * it left unfinished had its time. */
-		if (errno == EAGAIN || errno == EWOULDBLOCK)
+		/* SO_RCVTIMEO ran out: the client was silent (unless it is
+		 * still reading), or the line it left unfinished had its
+		 * time. */
+		if (errno == EAGAIN || errno == EWOULDBLOCK) {
+			if (answers_leaving(c))
+				continue;
 			return CLOSE_TIMEOUT;
+		}
 		if (errno == ECONNRESET)
 			return CLOSE_RESET;
 		*errnum = errno;
@@ -388,6 +444,7 @@ conn_serve(const struct queue_item *item, struct framer *f, unsigned worker)
 	c.counters = counters;
 	c.fd = item->fd;
 	c.line_deadline_ms = -1;
+	c.unread = -1;
 	framer_reset(f);
 	drain_enter(worker, c.fd);
 

@@ -23,13 +23,6 @@
 #include "net.h"
 #include "number.h"
 
-/*
- * How many times in one timeout a stalled send looks whether the peer
- * took data: a reader too slow to wake poll() is seen to progress, and
- * one that stopped is cut off at most a quarter of the timeout late.
- */
-#define SEND_PROGRESS_LOOKS 4
-
 /* Parse a decimal port 0-65535. */
 static int
 parse_port(const char *text, unsigned *port)
@@ -250,12 +243,9 @@ wait_writable(int fd, int wake_fd, int64_t deadline_ms)
 	return pfd[0].revents != 0 ? 1 : 2;
 }
 
-/*
- * Bytes the peer has not acknowledged yet (sent or still queued); -1 if
- * the kernel will not say.  Falling means the peer is taking data.
- */
-static int
-unacknowledged(int fd)
+/* Bytes sent the peer has not acknowledged yet; see net.h. */
+int
+net_unacknowledged(int fd)
 {
 	int queued;
 
@@ -304,14 +294,14 @@ net_send_until(int fd, const char *buf, size_t len, int timeout_ms,
 		/* The peer is not reading now: wait, but not forever. */
 		if (stall_end < 0 && timeout_ms > 0) {
 			stall_end = clock_now_ms() + timeout_ms;
-			queued = unacknowledged(fd);
+			queued = net_unacknowledged(fd);
 		}
 		/*
 		 * A slow reader frees too little room to wake poll, so look
 		 * now and then whether it acknowledged anything meanwhile.
 		 */
 		look = stall_end < 0 ? -1 : clock_now_ms() +
-		    timeout_ms / SEND_PROGRESS_LOOKS + 1;
+		    timeout_ms / NET_PROGRESS_LOOKS + 1;
 		rc = wait_writable(fd, wake_fd, earlier(earlier(look,
 		    stall_end), deadline_ms));
 		if (rc < 0)
@@ -324,7 +314,7 @@ net_send_until(int fd, const char *buf, size_t len, int timeout_ms,
 			continue;
 		if (deadline_ms >= 0 && clock_now_ms() >= deadline_ms)
 			break;
-		now_queued = unacknowledged(fd);
+		now_queued = net_unacknowledged(fd);
 		if (now_queued >= 0 && now_queued < queued) {
 			queued = now_queued;
 			stall_end = clock_now_ms() + timeout_ms;

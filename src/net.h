@@ -63,6 +63,21 @@ int net_poll_until(struct pollfd *pfds, nfds_t n, int64_t deadline_ms);
 int net_send_until(int fd, const char *buf, size_t len, int timeout_ms,
     int64_t deadline_ms, int wake_fd, size_t *sent);
 
+/*
+ * How many times in one timeout a wait on a peer that is slow to take
+ * what was sent looks whether it took any: a reader too slow to wake
+ * poll() is seen to progress, and one that stopped is cut off at most a
+ * quarter of the timeout late.
+ */
+#define NET_PROGRESS_LOOKS 4
+
+/*
+ * Bytes sent on fd that the peer has not acknowledged yet, still queued
+ * or in flight; -1 if the kernel will not say.  Falling means the peer
+ * is taking them.
+ */
+int net_unacknowledged(int fd);
+
 /* net_send_until() with no deadline but the peer's progress. */
 int net_send_all(int fd, const char *buf, size_t len, int timeout_ms,
     int wake_fd, size_t *sent);

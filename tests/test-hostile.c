@@ -253,6 +253,61 @@ test_slow_reader_not_cut_off(void)
 	server_stop(srv);
 }
 
+/* Lines whose answers (192 KiB) sockd's send buffer takes at once. */
+#define BUFFERED_LINES 192
+
+/*
+ * A client whose answers all fit in the kernel's buffers, so that
+ * sockd's sends are done at once, and that reads them three times more
+ * slowly than the timeout: it is reading, not idle, until it has them
+ * all, and then asks again on the same connection.  sockd used to start
+ * its idle clock when its send returned, and closed it as "time out".
+ */
+static void
+test_slow_reader_of_buffered_answers(void)
+{
+	char *reply = kib_reply(), *lines = g_malloc(BUFFERED_LINES), *buf;
+	struct server *srv = server_start("--framing", "line", "--reply",
+	    reply, "--timeout", "1", NULL);
+	size_t total = (size_t)BUFFERED_LINES * (KIB_REPLY_LEN + 1), got = 0;
+	const size_t rate = 64 * 1024;		/* bytes a second */
+	int fd = server_connect(srv), small = 4096;
+	gint64 start, deadline;
+	ssize_t n;
+
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+	memset(lines, '\n', BUFFERED_LINES);
+	tcp_send(fd, lines, BUFFERED_LINES);
+	buf = g_malloc(4096);
+	start = now_ms();
+	deadline = start + 6 * WAIT_MS;
+	/* No faster than rate: about 3 s for the whole. */
+	while (got < total && now_ms() < deadline) {
+		if (got > (size_t)(now_ms() - start) * rate / 1000) {
+			g_usleep(2000);	/* pacing, not waiting for an event */
+			continue;
+		}
+		if (!fd_wait(fd, POLLIN, deadline))
+			break;
+		n = recv(fd, buf, 4096, 0);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	g_assert_cmpuint(got, ==, total);
+	g_assert_cmpint(now_ms() - start, >, 2000);
+	/* Still open: the next line is answered. */
+	tcp_send_str(fd, "\n");
+	g_free(tcp_recv(fd, KIB_REPLY_LEN + 1, WAIT_MS, &got));
+	g_assert_cmpuint(got, ==, KIB_REPLY_LEN + 1);
+	close(fd);
+	g_assert_cmpuint(server_log_count(srv, "closed (time out)"), ==, 0);
+	g_free(buf);
+	g_free(lines);
+	g_free(reply);
+	server_stop(srv);
+}
+
 /*
  * A client that stops reading is closed once the send has made no
  * progress for the timeout, and the log counts the bytes that did leave.
@@ -401,6 +456,8 @@ main(int argc, char **argv)
 	    test_slow_complete_lines_served);
 	g_test_add_func("/hostile/reader/slow-not-cut-off",
 	    test_slow_reader_not_cut_off);
+	g_test_add_func("/hostile/reader/slow-on-buffered-answers",
+	    test_slow_reader_of_buffered_answers);
 	g_test_add_func("/hostile/reader/stopped-closed",
 	    test_stopped_reader_closed);
 	g_test_add_func("/hostile/amplification/memory-bounded",
