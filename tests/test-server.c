@@ -400,8 +400,8 @@ test_sigterm_answers_received_and_queued(void)
 	tcp_exchange(busy_fd, "hold\n", "ok\n");
 	queued_fd = server_connect(srv);
 	tcp_send_str(queued_fd, "waiting\n");
-	/* Accepted and queued, not still in the kernel's backlog, which
-	 * the listening socket's close at SIGTERM resets. */
+	/* Accepted and queued, not still in the kernel's backlog (which
+	 * serves-backlog tests). */
 	g_assert_true(server_wait_client_log(srv, queued_fd,
 	    ": queued at depth 1\n", WAIT_MS));
 	server_signal(srv, SIGTERM);
@@ -414,6 +414,42 @@ test_sigterm_answers_received_and_queued(void)
 	g_assert_cmpint(status, ==, 0);
 	close(busy_fd);
 	close(queued_fd);
+	server_free(srv);
+}
+
+#define BACKLOG_CLIENTS 3
+
+/*
+ * SIGTERM: connections the kernel completed before it, still waiting on
+ * the listening socket, are accepted and served, not reset (SPEC 6).
+ * sockd is stopped while they connect and send, so that it finds them
+ * and the signal together when it continues; it used to take the signal
+ * first and close the listening socket over them.
+ */
+static void
+test_sigterm_serves_backlog(void)
+{
+	struct server *srv = server_start("--framing", "line", NULL);
+	int fds[BACKLOG_CLIENTS], i;
+	size_t len;
+	char *got;
+
+	server_signal(srv, SIGSTOP);
+	for (i = 0; i < BACKLOG_CLIENTS; i++) {
+		fds[i] = server_connect(srv);
+		tcp_send_str(fds[i], "waiting\n");
+	}
+	server_signal(srv, SIGTERM);
+	server_signal(srv, SIGCONT);
+	for (i = 0; i < BACKLOG_CLIENTS; i++) {
+		got = tcp_recv(fds[i], 100, WAIT_MS, &len);
+		g_assert_cmpstr(got, ==, "ok\n");
+		g_free(got);
+		g_assert_true(tcp_wait_closed(fds[i], WAIT_MS));
+		close(fds[i]);
+	}
+	g_assert_cmpint(server_wait_exit(srv, WAIT_MS), ==, 0);
+	g_assert_true(server_wait_log(srv, "stopped: accepted=3 ", WAIT_MS));
 	server_free(srv);
 }
 
@@ -712,6 +748,8 @@ main(int argc, char **argv)
 	    test_sigterm_answers_last_line_at_eof);
 	g_test_add_func("/server/shutdown/answers-received-and-queued",
 	    test_sigterm_answers_received_and_queued);
+	g_test_add_func("/server/shutdown/serves-backlog",
+	    test_sigterm_serves_backlog);
 	g_test_add_func("/server/shutdown/second-sigterm-ends-drain",
 	    test_second_sigterm_ends_drain);
 	g_test_add_func("/server/shutdown/client-not-reading",
