@@ -139,7 +139,7 @@ start_serving(struct settings *s, struct queue *q, struct perip_table *perip)
 		fatalx(EX_OSERR, "settings slots of %u workers: out of memory",
 		    workers);
 	live_publish(s);
-	if (queue_init(q, queued) < 0)
+	if (queue_init(q, queued, workers) < 0)
 		fatalx(EX_OSERR, "queue of %u: out of memory", queued);
 	if (perip_init(perip, addresses) < 0)
 		fatalx(EX_OSERR, "address table of %zu: out of memory",

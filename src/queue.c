@@ -5,17 +5,19 @@
  */
 #include "build-config.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 
 #include "queue.h"
 
-/* Create a queue that holds at most capacity items. */
+/* Create a queue of capacity waiting items, for takers workers. */
 int
-queue_init(struct queue *q, size_t capacity)
+queue_init(struct queue *q, size_t capacity, size_t takers)
 {
-	if (capacity == 0)
+	if (capacity == 0 || takers > SIZE_MAX / sizeof *q->items - capacity)
 		return -1;
-	q->items = calloc(capacity, sizeof *q->items);
+	q->slots = capacity + takers;
+	q->items = calloc(q->slots, sizeof *q->items);
 	if (q->items == NULL)
 		return -1;
 	if (pthread_mutex_init(&q->lock, NULL) != 0) {
@@ -51,8 +53,9 @@ queue_push(struct queue *q, const struct queue_item *item)
 	bool wake;
 
 	pthread_mutex_lock(&q->lock);
-	if (!q->closed && q->count < q->capacity) {
-		q->items[(q->head + q->count) % q->capacity] = *item;
+	/* Of the count items, waiting ones are already a worker's. */
+	if (!q->closed && q->count < q->capacity + q->waiting) {
+		q->items[(q->head + q->count) % q->slots] = *item;
 		depth = ++q->count;
 	}
 	wake = depth > 0 && q->waiting > 0;
@@ -77,7 +80,7 @@ queue_pop(struct queue *q, struct queue_item *item)
 		return false;
 	}
 	*item = q->items[q->head];
-	q->head = (q->head + 1) % q->capacity;
+	q->head = (q->head + 1) % q->slots;
 	q->count--;
 	pthread_mutex_unlock(&q->lock);
 	return true;

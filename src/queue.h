@@ -27,19 +27,26 @@ struct queue_item {
 struct queue {
 	pthread_mutex_t lock;
 	pthread_cond_t nonempty;
-	struct queue_item *items;
-	size_t capacity, head, count;
+	struct queue_item *items;	/* a ring of slots items */
+	size_t capacity;	/* items that may wait for a worker */
+	size_t slots;		/* capacity, and one for each taker */
+	size_t head, count;
 	size_t waiting;		/* workers blocked in queue_pop() */
 	bool closed;
 };
 
-/* Create a queue that holds at most capacity items; -1 on failure. */
-int queue_init(struct queue *q, size_t capacity);
+/*
+ * Create a queue where at most capacity items wait for one of the takers
+ * (the workers) that queue_pop() them; -1 on failure.
+ */
+int queue_init(struct queue *q, size_t capacity, size_t takers);
 /* Free a queue that no thread uses any more. */
 void queue_destroy(struct queue *q);
 /*
  * Add an item without blocking.  Returns the depth after the push, or 0
- * when the queue is full or closed (the caller keeps the item).
+ * when the queue is full or closed (the caller keeps the item).  Items
+ * that workers already waiting will take do not count as waiting: a
+ * burst is not refused because those workers have yet to wake.
  */
 size_t queue_push(struct queue *q, const struct queue_item *item);
 /*

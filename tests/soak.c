@@ -2349,8 +2349,11 @@ phase_drain(void)
 			loop_once(20);
 	} while (!settled && !soak.aborted && now_ms() < deadline);
 	if (!settled) {
-		failure("drain", "the drain clients were not all accepted "
-		    "within %d s", WAIT_MS / 1000);
+		for (i = 0; i < NINST; i++)
+			failure("drain", "%s: %" PRIu64 " connections active "
+			    "after %d s, not the %d drain clients",
+			    soak.inst[i].name, soak.inst[i].counters.active,
+			    WAIT_MS / 1000, DRAIN_IDLE_N + DRAIN_ACTIVE_N);
 		return;
 	}
 	for (k = 0; k < DRAIN_LATE_N; k++) {

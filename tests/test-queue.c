@@ -6,6 +6,7 @@
 
 #include <glib.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <string.h>
 
@@ -27,7 +28,7 @@ test_bounded(void)
 	struct queue q;
 	struct queue_item it = item(1);
 
-	g_assert_cmpint(queue_init(&q, 3), ==, 0);
+	g_assert_cmpint(queue_init(&q, 3, 1), ==, 0);
 	g_assert_cmpuint(queue_push(&q, &it), ==, 1);
 	g_assert_cmpuint(queue_push(&q, &it), ==, 2);
 	g_assert_cmpuint(queue_push(&q, &it), ==, 3);
@@ -35,7 +36,7 @@ test_bounded(void)
 	g_assert_true(queue_pop(&q, &it));
 	g_assert_cmpuint(queue_push(&q, &it), ==, 3);
 	queue_destroy(&q);
-	g_assert_cmpint(queue_init(&q, 0), ==, -1);
+	g_assert_cmpint(queue_init(&q, 0, 1), ==, -1);
 }
 
 static void
@@ -45,7 +46,7 @@ test_fifo_across_wrap(void)
 	struct queue_item it;
 	int next_in = 0, next_out = 0, round;
 
-	g_assert_cmpint(queue_init(&q, 4), ==, 0);
+	g_assert_cmpint(queue_init(&q, 4, 1), ==, 0);
 	for (round = 0; round < 10; round++) {
 		while (next_in - next_out < 3) {
 			it = item(next_in++);
@@ -67,7 +68,7 @@ test_item_carries_peer(void)
 
 	g_strlcpy(in.peer, "[::1]:4242", sizeof in.peer);
 	in.accepted_ms = 77;
-	g_assert_cmpint(queue_init(&q, 1), ==, 0);
+	g_assert_cmpint(queue_init(&q, 1, 1), ==, 0);
 	queue_push(&q, &in);
 	g_assert_true(queue_pop(&q, &out));
 	g_assert_cmpstr(out.peer, ==, "[::1]:4242");
@@ -93,6 +94,17 @@ pop_one(void *arg)
 	p->fd = it.fd;
 	atomic_store(&p->state, 2);
 	return NULL;
+}
+
+/* pop_one at the lowest priority there is. */
+static void *
+pop_one_idle(void *arg)
+{
+	struct sched_param idle = { .sched_priority = 0 };
+
+	g_assert_cmpint(pthread_setschedparam(pthread_self(), SCHED_IDLE,
+	    &idle), ==, 0);
+	return pop_one(arg);
 }
 
 /* Wait until the queue reports n blocked waiters. */
@@ -121,7 +133,7 @@ test_pop_blocks_until_push(void)
 	struct queue_item it = item(42);
 	pthread_t t;
 
-	g_assert_cmpint(queue_init(&q, 2), ==, 0);
+	g_assert_cmpint(queue_init(&q, 2, 1), ==, 0);
 	pthread_create(&t, NULL, pop_one, &p);
 	wait_for_waiters(&q, 1);
 	/* It is blocked in queue_pop(), not finished. */
@@ -133,6 +145,48 @@ test_pop_blocks_until_push(void)
 	queue_destroy(&q);
 }
 
+/*
+ * Workers blocked in queue_pop() take the next items as soon as they
+ * run: a burst pushed before they wake is not refused as busy while the
+ * pool is idle.  With capacity 1 and two waiting, three fit.
+ */
+static void
+test_waiting_workers_not_counted(void)
+{
+	struct queue q;
+	struct popper p[2];
+	struct queue_item it = item(9);
+	cpu_set_t all, one;
+	pthread_t t[2];
+	int i;
+
+	g_assert_cmpint(queue_init(&q, 1, 2), ==, 0);
+	/* The workers share this thread's core at the lowest priority, so
+	 * that none runs before the burst is pushed, as on a loaded host. */
+	g_assert_cmpint(pthread_getaffinity_np(pthread_self(), sizeof all,
+	    &all), ==, 0);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	g_assert_cmpint(pthread_setaffinity_np(pthread_self(), sizeof one,
+	    &one), ==, 0);
+	for (i = 0; i < 2; i++) {
+		p[i] = (struct popper){ &q, 0, false, -1 };
+		pthread_create(&t[i], NULL, pop_one_idle, &p[i]);
+	}
+	wait_for_waiters(&q, 2);
+	for (i = 0; i < 3; i++)
+		g_assert_cmpuint(queue_push(&q, &it), >, 0);
+	pthread_setaffinity_np(pthread_self(), sizeof all, &all);
+	/* The third waits; a fourth would not. */
+	for (i = 0; i < 2; i++) {
+		pthread_join(t[i], NULL);
+		g_assert_true(p[i].got);
+	}
+	g_assert_cmpuint(queue_push(&q, &it), ==, 0);
+	g_assert_true(queue_pop(&q, &it));
+	queue_destroy(&q);
+}
+
 static void
 test_close_wakes_waiters(void)
 {
@@ -141,7 +195,7 @@ test_close_wakes_waiters(void)
 	pthread_t t[3];
 	int i;
 
-	g_assert_cmpint(queue_init(&q, 2), ==, 0);
+	g_assert_cmpint(queue_init(&q, 2, 3), ==, 0);
 	for (i = 0; i < 3; i++) {
 		p[i] = (struct popper){ &q, 0, true, -1 };
 		pthread_create(&t[i], NULL, pop_one, &p[i]);
@@ -161,7 +215,7 @@ test_close_drains_queued_first(void)
 	struct queue q;
 	struct queue_item it = item(7);
 
-	g_assert_cmpint(queue_init(&q, 2), ==, 0);
+	g_assert_cmpint(queue_init(&q, 2, 1), ==, 0);
 	queue_push(&q, &it);
 	queue_close(&q);
 	/* Refused after close, but what was queued is still served. */
@@ -225,7 +279,7 @@ test_many_producers_consumers(void)
 	long long n = (long long)PRODUCERS * PER_PRODUCER;
 	int i;
 
-	g_assert_cmpint(queue_init(&tr.q, 16), ==, 0);
+	g_assert_cmpint(queue_init(&tr.q, 16, CONSUMERS), ==, 0);
 	for (i = 0; i < CONSUMERS; i++)
 		pthread_create(&cons[i], NULL, consume, &tr);
 	for (i = 0; i < PRODUCERS; i++) {
@@ -252,6 +306,8 @@ main(int argc, char **argv)
 	g_test_add_func("/queue/item-carries-peer", test_item_carries_peer);
 	g_test_add_func("/queue/pop-blocks-until-push",
 	    test_pop_blocks_until_push);
+	g_test_add_func("/queue/waiting-workers-not-counted",
+	    test_waiting_workers_not_counted);
 	g_test_add_func("/queue/close-wakes-waiters", test_close_wakes_waiters);
 	g_test_add_func("/queue/close-drains-queued-first",
 	    test_close_drains_queued_first);
