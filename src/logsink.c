@@ -378,6 +378,11 @@ writer_main(void *arg)
 			writer_wait(-1);
 		atomic_store(&writer_idle, false);
 	}
+	/* The last lines, written here: a sink that takes nothing holds
+	 * this thread, and logsink_stop() does not wait for it for ever. */
+	pthread_mutex_lock(&sink_lock);
+	drain_all();
+	pthread_mutex_unlock(&sink_lock);
 	return arg;
 }
 
@@ -412,19 +417,28 @@ writer_wake(void)
 		(void)0;	/* it wakes anyway at its next line */
 }
 
-/* A lock on the sink, given up after timeout_ms; true if taken. */
-static bool
-sink_lock_within(int timeout_ms)
+/* The time timeout_ms from now on clock, as the pthread calls take it. */
+static struct timespec
+deadline_after(clockid_t clock, int timeout_ms)
 {
 	struct timespec deadline;
 
-	clock_gettime(CLOCK_REALTIME, &deadline);
+	clock_gettime(clock, &deadline);
 	deadline.tv_sec += timeout_ms / 1000;
 	deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
 	if (deadline.tv_nsec >= 1000000000) {
 		deadline.tv_sec++;
 		deadline.tv_nsec -= 1000000000;
 	}
+	return deadline;
+}
+
+/* A lock on the sink, given up after timeout_ms; true if taken. */
+static bool
+sink_lock_within(int timeout_ms)
+{
+	struct timespec deadline = deadline_after(CLOCK_REALTIME, timeout_ms);
+
 	return pthread_mutex_timedlock(&sink_lock, &deadline) == 0;
 }
 
@@ -432,17 +446,18 @@ sink_lock_within(int timeout_ms)
 void
 logsink_stop(int timeout_ms)
 {
+	struct timespec deadline;
+
 	if (!atomic_load(&running))
 		return;
 	atomic_store(&stopping, true);
 	eventfd_write(wake_fd, 1);
-	/* A writer held by a sink that takes nothing holds the lock: then
-	 * the lines stay unwritten, and the process exits anyway. */
-	if (!sink_lock_within(timeout_ms))
+	/* The writer writes what is left and ends.  One held by a sink
+	 * that takes nothing is left there: the lines stay unwritten, and
+	 * the process exits anyway. */
+	deadline = deadline_after(CLOCK_REALTIME, timeout_ms);
+	if (pthread_timedjoin_np(writer, NULL, &deadline) != 0)
 		return;
-	drain_all();
-	pthread_mutex_unlock(&sink_lock);
-	pthread_join(writer, NULL);
 	atomic_store(&running, false);
 	close(wake_fd);
 	wake_fd = -1;
