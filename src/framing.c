@@ -197,14 +197,20 @@ static enum found
 find_message(struct framer *f, const struct reply_rules *rules,
     struct message *m)
 {
-	const char *start = f->in + f->in_pos, *nl;
+	const char *start, *nl;
 	size_t len = f->in_len - f->in_pos;
 	bool crlf;
 
+	/* Nothing pending is no message in either framing; f->in may be
+	 * NULL then (an end of input before any read, or after a reset
+	 * gave the buffer back), and NULL + 0 is undefined. */
+	if (len == 0)
+		return FOUND_NONE;
+	start = f->in + f->in_pos;
 	if (rules->framing == FRAMING_RAW) {
 		/* The whole read is one message. */
 		*m = (struct message){ start, len, "", 0, f->in_len };
-		return len > 0 ? FOUND_MESSAGE : FOUND_NONE;
+		return FOUND_MESSAGE;
 	}
 	nl = memchr(f->in + f->in_scanned, '\n', f->in_len - f->in_scanned);
 	if (nl == NULL) {
@@ -213,7 +219,7 @@ find_message(struct framer *f, const struct reply_rules *rules,
 		if (len > rules->max_line + 1 ||
 		    (len == rules->max_line + 1 && start[len - 1] != '\r'))
 			return FOUND_TOO_LONG;
-		if (!f->eof || len == 0)
+		if (!f->eof)
 			return FOUND_NONE;
 		/*
 		 * The peer closed after a last line without its \n.  The

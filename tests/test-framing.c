@@ -525,6 +525,42 @@ test_line_eof_nothing_pending(struct fixture *fx, gconstpointer data)
 	g_assert_cmpuint(fx->seen.messages->len, ==, 1);
 }
 
+/* The peer closes before sending a byte: nothing to answer, in either
+ * framing, though the framer has no buffer yet (fuzz-framing found the
+ * search of that NULL buffer, undefined behaviour). */
+static void
+test_eof_before_any_read(struct fixture *fx, gconstpointer data)
+{
+	eof(fx);
+	g_assert_cmpint(fx->status, ==, FRAMER_OK);
+	fx->rules.framing = FRAMING_RAW;
+	eof(fx);
+	g_assert_cmpint(fx->status, ==, FRAMER_OK);
+	g_assert_cmpuint(fx->answers->len, ==, 0);
+	g_assert_cmpuint(fx->pieces, ==, 0);
+	g_assert_cmpuint(fx->seen.messages->len, ==, 0);
+}
+
+/* A reset that gave a long line's buffer back, then the peer closes:
+ * nothing to answer. */
+static void
+test_eof_after_reset_gave_back(struct fixture *fx, gconstpointer data)
+{
+	char piece[1000];
+	size_t i;
+
+	memset(piece, 'x', sizeof piece);
+	for (i = 0; i < 60; i++)
+		feed(fx, piece, sizeof piece);
+	g_assert_cmpuint(fx->framer.in_cap, >, FRAMER_KEEP);
+	framer_reset(&fx->framer);
+	g_assert_null(fx->framer.in);
+	eof(fx);
+	g_assert_cmpint(fx->status, ==, FRAMER_OK);
+	g_assert_cmpuint(fx->answers->len, ==, 0);
+	g_assert_cmpuint(fx->seen.messages->len, ==, 0);
+}
+
 static void
 test_reset_forgets_partial(struct fixture *fx, gconstpointer data)
 {
@@ -580,6 +616,9 @@ main(int argc, char **argv)
 	    test_line_long_line_in_tiny_pieces);
 	ADD("/framing/line/long-line-buffer-bounded",
 	    test_line_long_line_buffer_bounded);
+	ADD("/framing/eof-before-any-read", test_eof_before_any_read);
+	ADD("/framing/eof-after-reset-gave-back",
+	    test_eof_after_reset_gave_back);
 	ADD("/framing/reset-forgets-partial", test_reset_forgets_partial);
 	ADD("/framing/reset-gives-back", test_reset_gives_back);
 	return g_test_run();
