@@ -62,6 +62,21 @@ set_string(char **field, const char *value)
 	return 0;
 }
 
+/*
+ * Name the option and what net.c says is wrong with its address, escaped:
+ * net.c quotes the value as given, and a control byte in it would act on
+ * the terminal that shows the error.
+ */
+static void
+address_error(char *err, size_t errsz, const char *prefix,
+    const char *name, const char *why)
+{
+	char shown[ESCAPE_SIZE(NET_ERR_MAX)];
+
+	escape_message(why, strlen(why), NET_ERR_MAX, shown, sizeof shown);
+	snprintf(err, errsz, "%s%s: %s", prefix, name, shown);
+}
+
 /* Append a listen address, checking its syntax now so that a file's
  * error names its line. */
 static int
@@ -72,7 +87,7 @@ add_listen(struct settings *s, const char *prefix, const char *value,
 	char why[NET_ERR_MAX];
 
 	if (net_parse_listen(value, 0, &check, why, sizeof why) < 0) {
-		snprintf(err, errsz, "%slisten: %s", prefix, why);
+		address_error(err, errsz, prefix, "listen", why);
 		return -1;
 	}
 	if (s->nlisten_specs == SETTINGS_LISTEN_MAX) {
@@ -98,12 +113,12 @@ set_metrics(struct settings *s, const char *prefix, const char *value,
 	/* 65536 is no port: it marks a spec that named none. */
 	if (net_parse_listen(value, 65536, &s->metrics_addr, why,
 	    sizeof why) < 0) {
-		snprintf(err, errsz, "%smetrics: %s", prefix, why);
+		address_error(err, errsz, prefix, "metrics", why);
 		return -1;
 	}
 	if (s->metrics_addr.port == 65536) {
-		snprintf(err, errsz, "%smetrics: '%s': expected ADDR:PORT",
-		    prefix, value);
+		snprintf(why, sizeof why, "'%s': expected ADDR:PORT", value);
+		address_error(err, errsz, prefix, "metrics", why);
 		return -1;
 	}
 	if (set_string(&s->metrics, value) < 0) {

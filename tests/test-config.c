@@ -309,6 +309,25 @@ test_file_errors(void)
 	    "t.conf:1: framing: 'lines' is not raw or line");
 }
 
+/* An address's error shows a control byte in it escaped, as any value's
+ * is, not as a byte a terminal would act on (fuzz-cfg found these). */
+static void
+test_file_address_errors_escaped(void)
+{
+	assert_text_refused("listen = 09.0.0:\x01\n",
+	    "t.conf:1: listen: '\\x01': port must be 0-65535");
+	assert_text_refused("listen = [::1\x1b]x\n",
+	    "t.conf:1: listen: '[::1\\x1b]x': expected [ADDR] or "
+	    "[ADDR]:PORT");
+	assert_text_refused("metrics = \x1b[2J\n",
+	    "t.conf:1: metrics: '\\x1b[2J': expected ADDR:PORT");
+	assert_text_refused("metrics = 127.0.0.1:\x7f\n",
+	    "t.conf:1: metrics: '\\x7f': port must be 0-65535");
+	assert_text_refused("metrics = [\xe2\x80\xae\n",
+	    "t.conf:1: metrics: '[\\u{202E}': expected [ADDR] or "
+	    "[ADDR]:PORT");
+}
+
 /* A reload keeps what needs a restart, takes the rest, and names each
  * setting that it kept although the file changed it. */
 static void
@@ -532,6 +551,8 @@ main(int argc, char **argv)
 	g_test_add_func("/config/number-parse", test_number_parse);
 	g_test_add_func("/config/file/syntax", test_file_syntax);
 	g_test_add_func("/config/file/errors", test_file_errors);
+	g_test_add_func("/config/file/address-errors-escaped",
+	    test_file_address_errors_escaped);
 	g_test_add_func("/config/reload-keeps-restart-only",
 	    test_reload_keeps_restart_only);
 	g_test_add_func("/config/defaults/help", test_help_shows_defaults);
