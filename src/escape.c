@@ -171,6 +171,32 @@ put_char_escape(char *out, uint32_t cp)
 	return o;
 }
 
+/* Copy the valid character of len (2 to 4) bytes at in to out as it is;
+ * return len.  Byte by byte: memcpy() of 2 to 4 bytes is a call. */
+static inline size_t
+put_char_as_is(char *out, const unsigned char *in, size_t len)
+{
+	out[0] = (char)in[0];
+	out[1] = (char)in[1];
+	if (len > 2)
+		out[2] = (char)in[2];
+	if (len > 3)
+		out[3] = (char)in[3];
+	return len;
+}
+
+/* Write "...(LEN bytes)" at out (room bytes, the NUL included) after a
+ * message not shown whole; return its length, cut to fit. */
+static size_t
+put_length_note(char *out, size_t room, size_t len)
+{
+	int n = snprintf(out, room, "...(%zu bytes)", len);
+
+	if (n <= 0)
+		return 0;
+	return (size_t)n < room ? (size_t)n : room - 1;
+}
+
 /* Escape and truncate one message for the log; see escape.h. */
 size_t
 escape_message(const char *msg, size_t len, size_t max, char *out, size_t outsz)
@@ -180,7 +206,6 @@ escape_message(const char *msg, size_t len, size_t max, char *out, size_t outsz)
 	size_t i = 0, o = 0, run, unit;
 	uint32_t cp;
 	int after_ours = 1;
-	int n;
 
 	if (outsz == 0)
 		return 0;
@@ -218,23 +243,13 @@ escape_message(const char *msg, size_t len, size_t max, char *out, size_t outsz)
 			o += put_char_escape(out + o, cp);
 			after_ours = 1;
 		} else {
-			/* Byte by byte: memcpy() of 2 to 4 bytes is a call. */
-			out[o] = (char)in[i];
-			out[o + 1] = (char)in[i + 1];
-			if (unit > 2)
-				out[o + 2] = (char)in[i + 2];
-			if (unit > 3)
-				out[o + 3] = (char)in[i + 3];
-			o += unit;
+			o += put_char_as_is(out + o, in + i, unit);
 			after_ours = 0;
 		}
 		i += unit;
 	}
 	out[o] = '\0';
-	if (i < len) {
-		n = snprintf(out + o, outsz - o, "...(%zu bytes)", len);
-		if (n > 0)
-			o += (size_t)n < outsz - o ? (size_t)n : outsz - o - 1;
-	}
+	if (i < len)
+		o += put_length_note(out + o, outsz - o, len);
 	return o;
 }
