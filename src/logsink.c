@@ -1,12 +1,13 @@
 /*
- * logsink.c - the log's sink and the writer thread.  Each thread that
- * logs owns a ring: it alone moves the ring's head, the writer alone its
- * tail, so putting a line takes no lock and no system call.  The writer
- * sleeps until a thread puts a line into an empty ring while it sleeps;
- * under load it never sleeps long enough for that and takes the lines in
- * batches, one write(2) per batch, so lines never mix on any sink.  A
- * sink that stops taking lines (a pipe nobody reads, a slow disk) holds
- * the writer, never the others: their rings fill and lines are dropped.
+ * logsink.c - the log's sink and the writer thread.  Owns where lines go
+ * (a descriptor, a file it can reopen, or syslog), the writer that takes
+ * them out of the threads' rings (logring.c) and the batches it writes.
+ * The writer sleeps until a thread puts a line into an empty ring while
+ * it sleeps; under load it never sleeps long enough for that and takes
+ * the lines in batches, one write(2) per batch, so lines never mix on any
+ * sink.  A sink that stops taking lines (a pipe nobody reads, a slow
+ * disk) holds the writer, never the others: their rings fill and lines
+ * are dropped.  Before the writer starts, each line is written at once.
  */
 #include "build-config.h"
 
@@ -16,7 +17,6 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/resource.h>
@@ -25,11 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "logring.h"
 #include "logsink.h"
 
-/* One thread's ring; a line longer than log.c's longest is cut. */
-#define RING_SIZE (64 * 1024)
-#define LINE_MAX_IN_RING (24 * 1024)
 /* A batch written at once, and room for the time and level before it. */
 #define BATCH_SIZE (64 * 1024)
 #define PREFIX_MAX 64
@@ -37,26 +35,6 @@
 #define BATCH_PAUSE_MS 2
 /* The writer's nice value: see writer_main. */
 #define WRITER_NICE 10
-
-/* What precedes a line's text in a ring. */
-struct record {
-	uint32_t len;
-	int32_t priority;
-	const char *level_name;		/* a static string */
-	int64_t ms;			/* wall clock, milliseconds */
-};
-
-struct ring {
-	_Atomic uint64_t head;		/* moved by its thread */
-	char pad1[56];
-	_Atomic uint64_t tail;		/* moved by the writer */
-	_Atomic uint64_t dropped;	/* lines its thread could not put */
-	struct ring *next;
-	char data[RING_SIZE];
-};
-
-static _Atomic(struct ring *) rings;
-static _Thread_local struct ring *own_ring;
 
 /* The sink; changed by the main thread under sink_lock. */
 static pthread_mutex_t sink_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -173,7 +151,7 @@ sink_write(const char *buf, size_t len)
 /* Write the time and level a file needs, or the journal's "<N>"; by
  * hand, as printf would cost the writer more than the line itself. */
 static size_t
-format_prefix(char *out, const struct record *r)
+format_prefix(char *out, const struct log_record *r)
 {
 	static int64_t cached_second = -1;
 	static char date[20];		/* 2026-11-29T12:00:00 */
@@ -212,7 +190,7 @@ format_prefix(char *out, const struct record *r)
 
 /* Add one line to the batch, writing the batch first if it is full. */
 static void
-batch_add(size_t *used, const struct record *r, const char *text)
+batch_add(size_t *used, const struct log_record *r, const char *text)
 {
 	size_t need = PREFIX_MAX + r->len + 1;
 
@@ -230,72 +208,21 @@ batch_add(size_t *used, const struct record *r, const char *text)
 	batch[(*used)++] = '\n';
 }
 
-/* Copy n bytes out of a ring from position pos, across its end. */
+/* logring_drain()'s hand-off: a line taken out of a ring joins the
+ * batch, *used bytes long. */
 static void
-ring_read(const struct ring *g, uint64_t pos, void *out, size_t n)
+batch_take(void *used, const struct log_record *r, const char *text)
 {
-	size_t at = (size_t)(pos % RING_SIZE), first = RING_SIZE - at;
-
-	if (first > n)
-		first = n;
-	memcpy(out, g->data + at, first);
-	memcpy((char *)out + first, g->data, n - first);
-}
-
-/* Copy n bytes into a ring at position pos, across its end. */
-static void
-ring_write(struct ring *g, uint64_t pos, const void *in, size_t n)
-{
-	size_t at = (size_t)(pos % RING_SIZE), first = RING_SIZE - at;
-
-	if (first > n)
-		first = n;
-	memcpy(g->data + at, in, first);
-	memcpy(g->data, (const char *)in + first, n - first);
-}
-
-/* Move every line of one ring into the batch; sink_lock held. */
-static bool
-drain_ring(struct ring *g, size_t *used)
-{
-	uint64_t tail = atomic_load_explicit(&g->tail, memory_order_relaxed);
-	uint64_t head = atomic_load_explicit(&g->head, memory_order_acquire);
-	char text[LINE_MAX_IN_RING];
-	struct record r;
-
-	if (tail == head)
-		return false;
-	while (tail != head) {
-		ring_read(g, tail, &r, sizeof r);
-		ring_read(g, tail + sizeof r, text, r.len);
-		tail += sizeof r + r.len;
-		/* Copied out: its room is free for its thread again. */
-		atomic_store_explicit(&g->tail, tail, memory_order_release);
-		batch_add(used, &r, text);
-	}
-	return true;
-}
-
-/* Lines dropped by every ring so far. */
-uint64_t
-logsink_dropped(void)
-{
-	struct ring *g;
-	uint64_t total = 0;
-
-	for (g = atomic_load(&rings); g != NULL; g = g->next)
-		total += atomic_load_explicit(&g->dropped,
-		    memory_order_relaxed);
-	return total;
+	batch_add(used, r, text);
 }
 
 /* Say how many lines were lost since the last time it was said. */
 static void
 report_dropped(size_t *used)
 {
-	uint64_t dropped = logsink_dropped();
+	uint64_t dropped = logring_dropped();
 	char text[128];
-	struct record r = { .priority = LOG_WARNING,
+	struct log_record r = { .priority = LOG_WARNING,
 	    .level_name = "warning", .ms = wall_ms() };
 
 	if (dropped == dropped_reported)
@@ -307,16 +234,15 @@ report_dropped(size_t *used)
 	batch_add(used, &r, text);
 }
 
-/* Write out every ring; true if there was anything.  sink_lock held. */
+/* Write out every ring; true if there was anything.  sink_lock held: it
+ * keeps the drainers (the writer, a reopen) one at a time, as the rings
+ * need. */
 static bool
 drain_all(void)
 {
-	struct ring *g;
 	size_t used = 0;
-	bool any = false;
+	bool any = logring_drain(batch_take, &used);
 
-	for (g = atomic_load(&rings); g != NULL; g = g->next)
-		any |= drain_ring(g, &used);
 	/* Reported once the lines before it went out: the sink drains. */
 	if (any)
 		report_dropped(&used);
@@ -334,18 +260,6 @@ writer_wait(int ms)
 
 	if (poll(&pfd, 1, ms) > 0)
 		eventfd_read(wake_fd, &count);
-}
-
-/* True when some ring holds a line. */
-static bool
-any_pending(void)
-{
-	struct ring *g;
-
-	for (g = atomic_load(&rings); g != NULL; g = g->next)
-		if (atomic_load(&g->head) != atomic_load(&g->tail))
-			return true;
-	return false;
 }
 
 /* The writer: write out the rings, then sleep until there is more. */
@@ -374,7 +288,7 @@ writer_main(void *arg)
 		/* Idle: the next line put into an empty ring wakes us.  Look
 		 * once more after saying so, for a line put meanwhile. */
 		atomic_store(&writer_idle, true);
-		if (!any_pending() && !atomic_load(&stopping))
+		if (!logring_pending() && !atomic_load(&stopping))
 			writer_wait(-1);
 		atomic_store(&writer_idle, false);
 	}
@@ -486,27 +400,9 @@ logsink_reopen(void)
 	return rc;
 }
 
-/* The calling thread's ring, made at its first line. */
-static struct ring *
-own(void)
-{
-	struct ring *g = own_ring;
-
-	if (g != NULL)
-		return g;
-	g = calloc(1, sizeof *g);
-	if (g == NULL)
-		return NULL;
-	g->next = atomic_load(&rings);
-	while (!atomic_compare_exchange_weak(&rings, &g->next, g))
-		;
-	own_ring = g;
-	return g;
-}
-
 /* Write one line at once (no writer thread). */
 static void
-put_now(const struct record *r, const char *text)
+put_now(const struct log_record *r, const char *text)
 {
 	size_t used = 0;
 
@@ -517,34 +413,13 @@ put_now(const struct record *r, const char *text)
 	pthread_mutex_unlock(&sink_lock);
 }
 
-/* Count a line the calling thread's ring could not take. */
-static void
-count_drop(struct ring *g)
-{
-	atomic_store_explicit(&g->dropped, atomic_load_explicit(&g->dropped,
-	    memory_order_relaxed) + 1, memory_order_relaxed);
-}
-
-/* The bytes a ring holds now, as its own thread sees them. */
-static uint64_t
-ring_used(struct ring *g)
-{
-	return atomic_load_explicit(&g->head, memory_order_relaxed) -
-	    atomic_load_explicit(&g->tail, memory_order_acquire);
-}
-
 /* True if a bulk line of up to len bytes would find room. */
 bool
 logsink_room(size_t len)
 {
-	struct ring *g;
-
-	if (!atomic_load(&running) || (g = own()) == NULL)
+	if (!atomic_load(&running))
 		return true;
-	if (ring_used(g) + sizeof(struct record) + len <= RING_SIZE / 4 * 3)
-		return true;
-	count_drop(g);
-	return false;
+	return logring_room(len);
 }
 
 /* Log one line of text. */
@@ -552,25 +427,29 @@ void
 logsink_put(int priority, const char *level_name, const char *text,
     size_t len, bool bulk)
 {
-	size_t room = bulk ? RING_SIZE / 4 * 3 : RING_SIZE;
-	struct record r = { .priority = priority, .level_name = level_name,
-	    .ms = wall_ms() };
-	struct ring *g;
-	uint64_t head, used;
+	struct log_record r = { .priority = priority,
+	    .level_name = level_name, .ms = wall_ms() };
 
-	r.len = (uint32_t)(len < LINE_MAX_IN_RING ? len : LINE_MAX_IN_RING);
-	if (!atomic_load(&running) || (g = own()) == NULL) {
+	r.len = (uint32_t)(len < LOGRING_LINE_MAX ? len : LOGRING_LINE_MAX);
+	if (!atomic_load(&running)) {
 		put_now(&r, text);
 		return;
 	}
-	head = atomic_load_explicit(&g->head, memory_order_relaxed);
-	used = ring_used(g);
-	if (used > room || room - used < sizeof r + r.len) {
-		count_drop(g);
-		return;
+	switch (logring_put(&r, text, bulk)) {
+	case LOGRING_PUT:
+		writer_wake();
+		break;
+	case LOGRING_NO_RING:
+		put_now(&r, text);	/* without a ring, at once */
+		break;
+	case LOGRING_DROPPED:
+		break;
 	}
-	ring_write(g, head, &r, sizeof r);
-	ring_write(g, head + sizeof r, text, r.len);
-	atomic_store(&g->head, head + sizeof r + r.len);
-	writer_wake();
+}
+
+/* Lines dropped so far because the sink could not keep up. */
+uint64_t
+logsink_dropped(void)
+{
+	return logring_dropped();
 }
