@@ -142,13 +142,24 @@ choose_log_sink(struct settings *s, bool file_given, bool syslog_given,
 	return CONFIG_OK;
 }
 
-/* Apply the command line over s; the first --listen replaces the file's. */
+/* True for the settings a command line or a file may give many times. */
+static bool
+is_list(const struct option_spec *o)
+{
+	return o->kind == KIND_LISTEN || o->kind == KIND_INJECT;
+}
+
+/*
+ * Apply the command line over s; the first --listen replaces the file's
+ * addresses, the first --inject the file's faults.
+ */
 static enum config_result
 apply_args(struct settings *s, int argc, char **argv, char *err,
     size_t errsz)
 {
 	const struct option_spec *o;
-	bool listen_cleared = false, file_given = false, syslog_given = false;
+	bool cleared[OPTIONS_TABLE_MAX] = { false };
+	bool file_given = false, syslog_given = false;
 	int c;
 
 	opterr = 0;
@@ -163,9 +174,9 @@ apply_args(struct settings *s, int argc, char **argv, char *err,
 			describe_bad_option(c, argv, err, errsz);
 			return CONFIG_ERROR;
 		}
-		if (o->kind == KIND_LISTEN && !listen_cleared) {
+		if (is_list(o) && !cleared[o - option_table]) {
 			options_clear(s, o);
-			listen_cleared = true;
+			cleared[o - option_table] = true;
 		}
 		if (options_set(s, o, "--", optarg, err, errsz) < 0)
 			return CONFIG_ERROR;

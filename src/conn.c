@@ -16,6 +16,11 @@
  * be long before the reader does, so when the idle wait runs out with
  * answers still unacknowledged the wait goes on for as long as they keep
  * leaving (SPEC 3: a client that keeps reading is not cut off).
+ *
+ * A connection that began with faults in force (--inject) leaves that
+ * path once per read: the framer makes one answer per piece, and fault.c
+ * sends, holds, splits, trickles, garbles or drops each as drawn for its
+ * message, in this worker; a connection without them never reaches it.
  */
 #include "build-config.h"
 
@@ -31,6 +36,7 @@
 #include "conn.h"
 #include "drain.h"
 #include "escape.h"
+#include "fault.h"
 #include "live.h"
 #include "log.h"
 #include "net.h"
@@ -61,6 +67,8 @@ struct conn {
 					 * the last of them; -1: not looking */
 	int64_t unread_deadline_ms;	/* they must move by then */
 	int fd;
+	struct fault_conn *faults;	/* &fault_state; NULL: no faults */
+	struct fault_conn fault_state;
 };
 
 static const char *const reason_names[] = {
@@ -72,6 +80,8 @@ static const char *const reason_names[] = {
 	[CLOSE_PER_IP] = "busy: too many from this address",
 	[CLOSE_SHUTDOWN] = "shutdown",
 	[CLOSE_ERROR] = "error",
+	[CLOSE_FAULT_RESET] = "fault reset",
+	[CLOSE_FAULT_CLOSE] = "fault close-after",
 };
 
 /*
@@ -109,16 +119,18 @@ on_message(const char *msg, size_t len, void *arg)
 		log_message(c, msg, len);
 }
 
-/* Send what the framer produced; the close reason if that failed. */
-static int
-send_answers(struct conn *c, enum close_reason *reason, int *errnum)
+/*
+ * Send len bytes of answers; the close reason if that failed.  Inline:
+ * as a call of its own it cost every answer ~25 instructions, measured
+ * (BENCHMARKS.md, fault injection).
+ */
+static inline int
+send_bytes(struct conn *c, const char *buf, size_t len,
+    enum close_reason *reason, int *errnum)
 {
-	struct framer *f = c->framer;
 	size_t done = 0, sent;
 	int rc;
 
-	if (f->out_len == 0)
-		return 0;
 	do {
 		/* A drain that begins, or must end now, while the client is
 		 * not reading moves the deadline: wake, and wait again. */
@@ -127,7 +139,7 @@ send_answers(struct conn *c, enum close_reason *reason, int *errnum)
 			rc = -1;
 			break;
 		}
-		rc = net_send_until(c->fd, f->out + done, f->out_len - done,
+		rc = net_send_until(c->fd, buf + done, len - done,
 		    (int)c->live->timeout * 1000, drain_deadline_ms(),
 		    drain_wake_fd(), &sent);
 		done += sent;
@@ -145,6 +157,16 @@ send_answers(struct conn *c, enum close_reason *reason, int *errnum)
 		*reason = CLOSE_ERROR;
 	}
 	return -1;
+}
+
+/* Send what the framer produced; the close reason if that failed. */
+static int
+send_answers(struct conn *c, enum close_reason *reason, int *errnum)
+{
+	if (c->framer->out_len == 0)
+		return 0;
+	return send_bytes(c, c->framer->out, c->framer->out_len, reason,
+	    errnum);
 }
 
 /* Set the socket's receive timeout; 0 waits for ever. */
@@ -292,6 +314,47 @@ count_answered(struct conn *c, uint64_t before)
 	stats_bump(&c->counters->replies, count);
 }
 
+/* fault.c's way to send: as any answer goes. */
+static int
+send_for_fault(void *arg, const char *buf, size_t len,
+    enum close_reason *reason, int *errnum)
+{
+	return send_bytes(arg, buf, len, reason, errnum);
+}
+
+/*
+ * Draw the connection's faults from the set in force, its seed and its
+ * number, and have the framer make one answer per piece, so that each
+ * can be faulted.  -1 with the reason to close.
+ */
+static int
+begin_faults(struct conn *c, enum close_reason *reason)
+{
+	struct fault_conn *fc = &c->fault_state;
+
+	fc->peer = c->item->peer;
+	fc->counters = c->counters;
+	fc->line = c->rules.framing == FRAMING_LINE;
+	fc->send = send_for_fault;
+	fc->conn = c;
+	c->faults = fc;
+	c->rules.one_each = true;
+	return fault_begin(fc, &c->live->inject, c->live->seed, c->item->seq,
+	    reason);
+}
+
+/*
+ * Answer the piece the framer made with the faults drawn for it; apart,
+ * so that the path without faults does not pay for its arguments.
+ */
+static __attribute__((noinline)) int
+answer_faulted(struct conn *c, uint64_t before, enum framer_status status,
+    enum close_reason *reason, int *errnum)
+{
+	return fault_answer(c->faults, c->framer, c->totals.messages,
+	    c->totals.messages - before, status, reason, errnum);
+}
+
 /*
  * Answer what the framer holds, a piece at a time, each sent before the
  * next is made; -1 with the reason to close.
@@ -311,6 +374,13 @@ answer_pending(struct conn *c, enum close_reason *reason, int *errnum)
 			*errnum = ENOMEM;
 			*reason = CLOSE_ERROR;
 			return -1;
+		}
+		/* The one test the fault machinery costs a read without. */
+		if (__builtin_expect(c->faults != NULL, 0)) {
+			if (answer_faulted(c, before, status, reason,
+			    errnum) < 0)
+				return -1;
+			continue;
 		}
 		count_answered(c, before);
 		if (send_answers(c, reason, errnum) < 0)
@@ -369,6 +439,8 @@ conn_loop(struct conn *c, int *errnum)
 	ssize_t n;
 
 	refresh_live(c);
+	if (c->live->inject.any && begin_faults(c, &reason) < 0)
+		return reason;
 	for (;;) {
 		if (drain_expired())
 			return CLOSE_SHUTDOWN;
@@ -418,9 +490,13 @@ conn_close(int fd, enum close_reason reason)
 		close(fd);
 		break;
 	case CLOSE_TOO_LONG:
-		/* The client is likely still sending the line: let the error
+	case CLOSE_FAULT_CLOSE:
+		/* The client is likely still sending: let what was answered
 		 * reach it instead of a reset. */
 		net_close_lingering(fd, LINGER_MS);
+		break;
+	case CLOSE_FAULT_RESET:
+		net_close_reset(fd);
 		break;
 	default:
 		net_close_lingering(fd, 0);

@@ -20,6 +20,8 @@ enum close_reason {
 	CLOSE_PER_IP,		/* "busy: too many from this address" */
 	CLOSE_SHUTDOWN,		/* "shutdown" */
 	CLOSE_ERROR,		/* "error" */
+	CLOSE_FAULT_RESET,	/* "fault reset": --inject reset */
+	CLOSE_FAULT_CLOSE,	/* "fault close-after": --inject close-after */
 };
 
 /* Per-connection totals for the closing log line. */

@@ -275,6 +275,8 @@ framer_answer(struct framer *f, const struct reply_rules *rules,
     size_t limit, framer_message_fn on_message, void *arg,
     enum framer_status *status)
 {
+	/* Read once: the loop's stores through f might alias rules. */
+	bool one_each = rules->one_each;
 	struct message m;
 	enum found found;
 	const char *body;
@@ -303,9 +305,10 @@ framer_answer(struct framer *f, const struct reply_rules *rules,
 			body = rules->reply;
 			body_len = rules->reply_len;
 		}
-		/* A piece holds whole answers: this one starts the next. */
-		if (f->out_len > 0 && body_len + m.ending_len >
-		    limit - f->out_len)
+		/* A piece holds whole answers: this one starts the next.
+		 * The test of one_each is reached only after an answer. */
+		if (f->out_len > 0 && (body_len + m.ending_len >
+		    limit - f->out_len || one_each))
 			return 1;
 		if (found == FOUND_TOO_LONG) {
 			/* Nothing of that line, or after it, is answered. */

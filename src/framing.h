@@ -22,6 +22,8 @@ struct reply_rules {
 	size_t reply_len;
 	bool echo;		/* answer each message with itself */
 	size_t max_line;	/* longest line (without its ending) accepted */
+	bool one_each;		/* a piece holds one answer (or a part of
+				 * it), so each can be faulted (inject.h) */
 };
 
 enum framer_status {

@@ -216,11 +216,16 @@ accept_batch(struct listener *l, int lfd, struct queue *q,
 			reject_busy(&item, CLOSE_PER_IP);
 			continue;
 		}
+		/* Numbered in the one accepting thread: the same order of
+		 * connections gives the same numbers, and the same faults. */
+		item.seq = l->queued + 1;
 		depth = queue_push(q, &item);
-		if (depth == 0)
+		if (depth == 0) {
 			reject_busy(&item, CLOSE_BUSY);
-		else
-			log_debug("%s: queued at depth %zu", item.peer, depth);
+			continue;
+		}
+		l->queued++;
+		log_debug("%s: queued at depth %zu", item.peer, depth);
 	}
 	return 0;
 }

@@ -23,6 +23,7 @@ struct listener {
 	int spare_fd;		/* given up to say busy when out of them */
 	int64_t paused_until;	/* out of descriptors: accept again then */
 	int64_t last_warning;	/* when that was last logged */
+	uint64_t queued;	/* connections queued so far */
 };
 
 /*

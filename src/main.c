@@ -8,11 +8,15 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/random.h>
 #include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "daemon.h"
 #include "drain.h"
+#include "inject.h"
 #include "listener.h"
 #include "live.h"
 #include "log.h"
@@ -38,6 +42,25 @@ version_text(void)
 }
 
 /*
+ * A seed for the faults' draws when --seed gave none: from the kernel,
+ * or failing that from the clock and the pid.  Logged with the faults,
+ * so the run can be replayed with --seed.
+ */
+static uint64_t
+pick_seed(void)
+{
+	struct timespec ts = { 0, 0 };
+	uint64_t seed;
+
+	if (getrandom(&seed, sizeof seed, GRND_NONBLOCK) == sizeof seed)
+		return seed;
+	/* Should the clock fail too, the pid alone still varies it. */
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	seed = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+	return inject_next(&seed) ^ (uint64_t)getpid();
+}
+
+/*
  * Load defaults, file and command line into a new settings value; exits
  * for help, version, errors and -n, so that nothing is opened or bound
  * for them.
@@ -52,8 +75,11 @@ load_settings(int argc, char **argv)
 	if (s == NULL)
 		fatalx(EX_OSERR, "settings: out of memory");
 	result = config_load(s, argc, argv, err, sizeof err);
-	if (result == CONFIG_OK && !s->check_only)
+	if (result == CONFIG_OK && !s->check_only) {
+		if (!s->seed_given)
+			s->seed = pick_seed();
 		return s;
+	}
 	/* Every other way ends here: nothing of s is needed. */
 	config_free(s);
 	free(s);
@@ -174,7 +200,7 @@ main(int argc, char **argv)
 	struct listener listener;
 	struct queue queue;
 	struct perip_table perip;
-	char counters[512];
+	char counters[STATS_LINE_MAX];
 	bool drained;
 
 	/* Before anything is opened: see daemon_open_stdio. */
@@ -193,6 +219,7 @@ main(int argc, char **argv)
 	log_notice("sockd %s started: %u workers, queue %u, %s framing",
 	    version_text(), settings->workers, settings->queue,
 	    settings->framing == FRAMING_LINE ? "line" : "raw");
+	service_log_faults(settings);
 	service_init(argc, argv);
 	daemon_ready();
 	service_ready();

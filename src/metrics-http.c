@@ -90,17 +90,39 @@ metrics_route(const char *head, size_t len, bool *headers_only)
 	return METRICS_NOT_FOUND;
 }
 
+/* The length snprintf gave, as far as it fits in outsz. */
+static size_t
+fitted(int n, size_t outsz)
+{
+	if (n < 0)
+		return 0;
+	return (size_t)n < outsz ? (size_t)n : outsz ? outsz - 1 : 0;
+}
+
 /* One counter or gauge with its help and type lines. */
 static size_t
 render_one(char *out, size_t outsz, const char *name, const char *type,
     const char *help, uint64_t value)
 {
-	int n = snprintf(out, outsz, "# HELP sockd_%s %s\n# TYPE sockd_%s %s\n"
-	    "sockd_%s %" PRIu64 "\n", name, help, name, type, name, value);
+	return fitted(snprintf(out, outsz, "# HELP sockd_%s %s\n# TYPE sockd_%s "
+	    "%s\nsockd_%s %" PRIu64 "\n", name, help, name, type, name, value),
+	    outsz);
+}
 
-	if (n < 0)
-		return 0;
-	return (size_t)n < outsz ? (size_t)n : outsz ? outsz - 1 : 0;
+/* The injected faults: one counter family, a sample per kind. */
+static size_t
+render_faults(char *out, size_t outsz, const uint64_t *faults)
+{
+	size_t len, k;
+
+	len = fitted(snprintf(out, outsz, "# HELP sockd_faults_injected_total "
+	    "Faults injected by --inject, by kind.\n"
+	    "# TYPE sockd_faults_injected_total counter\n"), outsz);
+	for (k = 0; k < INJECT_KINDS; k++)
+		len += fitted(snprintf(out + len, outsz - len,
+		    "sockd_faults_injected_total{fault=\"%s\"} %" PRIu64 "\n",
+		    inject_kind_name(k), faults[k]), outsz - len);
+	return len;
 }
 
 /* The page. */
@@ -140,7 +162,7 @@ metrics_render(const struct stats_snapshot *snap, char *out, size_t outsz)
 	for (i = 0; i < sizeof rows / sizeof rows[0]; i++)
 		len += render_one(out + len, outsz - len, rows[i].name,
 		    rows[i].type, rows[i].help, rows[i].value);
-	return len;
+	return len + render_faults(out + len, outsz - len, snap->faults);
 }
 
 /*

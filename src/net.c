@@ -362,3 +362,15 @@ net_close_lingering(int fd, int linger_ms)
 	}
 	close(fd);
 }
+
+/* Close with a reset. */
+void
+net_close_reset(int fd)
+{
+	struct linger now = { .l_onoff = 1, .l_linger = 0 };
+
+	/* Without SO_LINGER the close would send a FIN; a failure here
+	 * still closes, gracefully. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_LINGER, &now, sizeof now);
+	close(fd);
+}

@@ -88,5 +88,7 @@ int net_send_all(int fd, const char *buf, size_t len, int timeout_ms,
  * linger_ms, so close() does not turn unread input into a reset.
  */
 void net_close_lingering(int fd, int linger_ms);
+/* Close with a reset (RST): SO_LINGER with no time, then close. */
+void net_close_reset(int fd);
 
 #endif

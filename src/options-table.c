@@ -66,6 +66,16 @@ const struct option_spec option_table[] = {
 	    "connections one address may hold, 0 = any" },
 	{ "metrics", 0, KIND_METRICS, SCOPE_ANY, false, 0, 0, NULL,
 	    FIELD(metrics), "ADDR:PORT", "serve Prometheus counters at /metrics" },
+	{ "inject", 0, KIND_INJECT, SCOPE_ANY, true, 0, 0, NULL,
+	    FIELD(inject), "SPEC",
+	    "inject faults, to test clients (repeatable):\n"
+	    "delay=MS[~JITTER] stall=MS@N drop=PCT reset=PCT\n"
+	    "close-after=N slow=BYTES_PER_S partial=PCT\n"
+	    "garble=PCT; see sockd(8), FAULT INJECTION" },
+	{ "seed", 0, KIND_SEED, SCOPE_ANY, false, 0, 0, NULL,
+	    FIELD(seed), "N",
+	    "seed of the faults' draws, to replay a run;\n"
+	    "by default one is picked and logged" },
 };
 
 const size_t option_count = sizeof option_table / sizeof option_table[0];

@@ -21,6 +21,8 @@ enum option_kind {
 	KIND_REPLY,	/* --reply: text, and echo off */
 	KIND_ECHO,	/* --echo: a flag that also decides against reply */
 	KIND_METRICS,	/* ADDR:PORT, parsed into metrics_addr */
+	KIND_INJECT,	/* a fault SPEC, added to the set (inject.h) */
+	KIND_SEED,	/* a 64-bit number, and seed_given */
 };
 
 enum option_scope {

@@ -128,6 +128,32 @@ set_metrics(struct settings *s, const char *prefix, const char *value,
 	return 0;
 }
 
+/* Add a fault SPEC to the set; the error names the part that is wrong. */
+static int
+add_inject(struct settings *s, const char *prefix, const char *value,
+    char *err, size_t errsz)
+{
+	char why[256];
+
+	if (inject_parse(&s->inject, value, why, sizeof why) == 0)
+		return 0;
+	snprintf(err, errsz, "%sinject: %s", prefix, why);
+	return -1;
+}
+
+/* Set the seed of the faults' draws; -1 if value is no 64-bit number. */
+static int
+set_seed(struct settings *s, const char *value)
+{
+	unsigned long long number;
+
+	if (number_parse(value, 0, ~0ULL, &number) < 0)
+		return -1;
+	s->seed = number;
+	s->seed_given = true;
+	return 0;
+}
+
 /* Set a word-valued option: framing or log level; -1 if not a word of
  * its kind. */
 static int
@@ -163,6 +189,9 @@ describe_expected(const struct option_spec *o, char *out, size_t outsz)
 	case KIND_FRAMING:
 		snprintf(out, outsz, "raw or line");
 		break;
+	case KIND_SEED:
+		snprintf(out, outsz, "a number in 0-%llu", ~0ULL);
+		break;
 	default:
 		snprintf(out, outsz, "error, warning, notice, info or debug");
 		break;
@@ -183,6 +212,11 @@ options_set(struct settings *s, const struct option_spec *o,
 		return add_listen(s, prefix, value, err, errsz);
 	case KIND_METRICS:
 		return set_metrics(s, prefix, value, err, errsz);
+	case KIND_INJECT:
+		return add_inject(s, prefix, value, err, errsz);
+	case KIND_SEED:
+		rc = set_seed(s, value);
+		break;
 	case KIND_STRING:
 	case KIND_REPLY:
 		/* An empty reply would leave raw clients without an answer. */
@@ -327,6 +361,13 @@ options_copy(struct settings *dst, const struct settings *src,
 	case KIND_LEVEL:
 		dst->log_level = src->log_level;
 		return 0;
+	case KIND_INJECT:
+		dst->inject = src->inject;
+		return 0;
+	case KIND_SEED:
+		dst->seed = src->seed;
+		dst->seed_given = src->seed_given;
+		return 0;
 	}
 	return 0;
 }
@@ -382,6 +423,12 @@ options_equal(const struct settings *a, const struct settings *b,
 		return a->framing == b->framing;
 	case KIND_LEVEL:
 		return a->log_level == b->log_level;
+	case KIND_INJECT:
+		return inject_equal(&a->inject, &b->inject);
+	case KIND_SEED:
+		/* The seed main picked is no change the file made. */
+		return a->seed_given == b->seed_given && (!a->seed_given ||
+		    a->seed == b->seed);
 	}
 	return true;
 }

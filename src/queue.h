@@ -19,6 +19,8 @@
 struct queue_item {
 	int fd;
 	int64_t accepted_ms;		/* monotonic time of accept() */
+	uint64_t seq;			/* its number among those queued,
+					 * from 1: seeds its faults */
 	struct perip_table *perip;	/* holds a place there; NULL: none */
 	struct perip_key perip_key;
 	char peer[PEER_NAME_MAX];	/* ADDR:PORT of the client */

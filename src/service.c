@@ -14,6 +14,7 @@
 #include "clock.h"
 #include "config.h"
 #include "drain.h"
+#include "inject.h"
 #include "live.h"
 #include "log.h"
 #include "net.h"
@@ -58,7 +59,7 @@ service_tick_ms(void)
 static void
 send_status(void)
 {
-	char line[512];
+	char line[STATS_LINE_MAX];
 
 	if (!notify_enabled())
 		return;
@@ -85,7 +86,7 @@ service_tick(void)
 void
 service_ready(void)
 {
-	char line[512];
+	char line[STATS_LINE_MAX];
 
 	stats_format(line, sizeof line);
 	notify_send("READY=1\nSTATUS=%s", line);
@@ -95,7 +96,7 @@ service_ready(void)
 void
 service_report(void)
 {
-	char line[512];
+	char line[STATS_LINE_MAX];
 
 	stats_format(line, sizeof line);
 	log_notice("counters: %s", line);
@@ -134,12 +135,26 @@ load_for_reload(void)
 	return NULL;
 }
 
+/* Log the faults in force and their seed. */
+void
+service_log_faults(const struct settings *s)
+{
+	char spec[512];
+
+	if (!s->inject.any)
+		return;
+	inject_format(&s->inject, spec, sizeof spec);
+	log_notice("faults: %s; seed %llu (replay with --seed %llu)", spec,
+	    (unsigned long long)s->seed, (unsigned long long)s->seed);
+}
+
 /* SIGHUP: reopen the log, re-read and apply the configuration. */
 void
 service_reload(void)
 {
 	const struct settings *now;
 	struct settings *loaded;
+	bool had_faults;
 
 	notify_send("RELOADING=1\nMONOTONIC_USEC=%" PRId64, clock_now_us());
 	if (log_reopen() < 0)
@@ -147,6 +162,7 @@ service_reload(void)
 	if (live_current()->config_file == NULL) {
 		log_notice("reload: no configuration file; log reopened");
 	} else if ((loaded = load_for_reload()) != NULL) {
+		had_faults = live_current()->inject.any;
 		log_set_level(loaded->log_level);
 		/* The running value may be freed from here on. */
 		live_publish(loaded);
@@ -155,6 +171,10 @@ service_reload(void)
 		    "log-level %s", now->config_file, now->timeout,
 		    now->echo ? "echo" : "reply", now->max_line,
 		    log_level_name(now->log_level));
+		if (now->inject.any)
+			service_log_faults(now);
+		else if (had_faults)
+			log_notice("faults: none");
 	}
 	service_ready();
 }

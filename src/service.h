@@ -8,6 +8,8 @@
 
 #include <stdbool.h>
 
+#include "settings.h"
+
 /* Remember the command line, which a reload reads again. */
 void service_init(int argc, char **argv);
 /* How long the accept loop may sleep before service_tick(); -1: forever. */
@@ -18,6 +20,8 @@ void service_tick(void);
 void service_ready(void);
 /* SIGUSR1: log the counters and refresh the status. */
 void service_report(void);
+/* Log the faults of s and the seed that replays them, if any is on. */
+void service_log_faults(const struct settings *s);
 /* SIGHUP: reopen the log file, re-read the configuration, apply it. */
 void service_reload(void);
 /*

@@ -8,8 +8,10 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "framing.h"
+#include "inject.h"
 #include "net.h"
 
 #define SETTINGS_LISTEN_MAX 16
@@ -42,6 +44,9 @@ struct settings {
 	unsigned max_per_ip;	/* 0: no limit */
 	char *metrics;		/* --metrics as written; NULL: off */
 	struct listen_addr metrics_addr;	/* parsed, when on */
+	struct inject_set inject;	/* --inject: faults for testing */
+	uint64_t seed;		/* of the faults' draws */
+	bool seed_given;	/* --seed; else main picks one at start */
 };
 
 #endif

@@ -58,10 +58,13 @@ stats_get(const atomic_uint_fast64_t *counter)
 static void
 sum_workers(struct worker_stats *sum)
 {
-	unsigned i;
+	unsigned i, k;
 
 	memset(sum, 0, sizeof *sum);
 	for (i = 0; i < nblocks; i++) {
+		for (k = 0; k < INJECT_KINDS; k++)
+			stats_bump(&sum->faults[k],
+			    stats_get(&blocks[i].faults[k]));
 		stats_bump(&sum->closed, stats_get(&blocks[i].closed));
 		stats_bump(&sum->timeouts, stats_get(&blocks[i].timeouts));
 		stats_bump(&sum->messages, stats_get(&blocks[i].messages));
@@ -77,6 +80,7 @@ stats_read(struct stats_snapshot *snap)
 {
 	struct worker_stats w;
 	uint64_t closed;
+	unsigned k;
 
 	sum_workers(&w);
 	snap->accepted = stats_get(&stats.accepted);
@@ -93,6 +97,26 @@ stats_read(struct stats_snapshot *snap)
 	snap->replies = stats_get(&w.replies);
 	snap->errors = stats_get(&w.errors);
 	snap->log_dropped = log_dropped();
+	for (k = 0; k < INJECT_KINDS; k++)
+		snap->faults[k] = stats_get(&w.faults[k]);
+}
+
+/* Append " fault_KIND=N" for each kind of fault to out, which holds len
+ * bytes; '-' becomes '_', a word a script can split on '='. */
+static void
+format_faults(char *out, size_t outsz, int len, const uint64_t *faults)
+{
+	char key[32], *dash;
+	unsigned k;
+
+	for (k = 0; k < INJECT_KINDS && len >= 0 && (size_t)len < outsz;
+	    k++) {
+		snprintf(key, sizeof key, "fault_%s", inject_kind_name(k));
+		while ((dash = strchr(key, '-')) != NULL)
+			*dash = '_';
+		len += snprintf(out + len, outsz - (size_t)len, " %s=%" PRIu64,
+		    key, faults[k]);
+	}
 }
 
 /* Format every counter as one line. */
@@ -100,12 +124,14 @@ void
 stats_format(char *out, size_t outsz)
 {
 	struct stats_snapshot n;
+	int len;
 
 	stats_read(&n);
-	snprintf(out, outsz, "accepted=%" PRIu64 " active=%" PRIu64
+	len = snprintf(out, outsz, "accepted=%" PRIu64 " active=%" PRIu64
 	    " rejected=%" PRIu64 " timeouts=%" PRIu64 " messages=%" PRIu64
 	    " bytes=%" PRIu64 " replies=%" PRIu64 " errors=%" PRIu64
 	    " log_dropped=%" PRIu64, n.accepted, n.active, n.rejected,
 	    n.timeouts, n.messages, n.bytes_in, n.replies, n.errors,
 	    n.log_dropped);
+	format_faults(out, outsz, len, n.faults);
 }

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "inject.h"
+
 /* Counted by the accepting thread. */
 struct stats {
 	atomic_uint_fast64_t accepted;	/* connections accepted */
@@ -26,6 +28,7 @@ struct worker_stats {
 	atomic_uint_fast64_t bytes_in;	/* bytes received */
 	atomic_uint_fast64_t replies;	/* messages answered */
 	atomic_uint_fast64_t errors;	/* failed system calls on connections */
+	atomic_uint_fast64_t faults[INJECT_KINDS];	/* injected, by kind */
 };
 
 extern struct stats stats;
@@ -53,6 +56,7 @@ struct stats_snapshot {
 	uint64_t accepted, active, rejected, timeouts, messages, bytes_in,
 	    replies, errors;
 	uint64_t log_dropped;	/* log lines the sink could not take */
+	uint64_t faults[INJECT_KINDS];	/* injected, by kind */
 };
 
 /* Make the blocks for nworkers workers; -1 if out of memory. */
@@ -63,7 +67,11 @@ struct worker_stats *stats_worker(unsigned id);
 void stats_free(void);
 /* Read every counter. */
 void stats_read(struct stats_snapshot *snap);
-/* Format every counter as one line: accepted=... active=... */
+/*
+ * Format every counter as one line: accepted=... active=...
+ * fault_delay=...; STATS_LINE_MAX bytes hold it whatever the numbers.
+ */
+#define STATS_LINE_MAX 1024
 void stats_format(char *out, size_t outsz);
 
 #endif

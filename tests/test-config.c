@@ -364,6 +364,103 @@ test_reload_keeps_restart_only(void)
 	config_free(&loaded);
 }
 
+/* --inject adds up, a bad one is named; --seed takes 64 bits. */
+static void
+test_inject_and_seed_options(void)
+{
+	struct parsed p;
+
+	parse(&p, "--inject", "drop=5", "--inject", "delay=100~20,garble=1",
+	    "--seed", "18446744073709551615", NULL);
+	g_assert_cmpint(p.result, ==, CONFIG_OK);
+	g_assert_true(p.s.inject.any);
+	g_assert_true(p.s.inject.fault[INJECT_DROP].on);
+	g_assert_true(p.s.inject.fault[INJECT_DELAY].on);
+	g_assert_true(p.s.inject.fault[INJECT_GARBLE].on);
+	g_assert_false(p.s.inject.fault[INJECT_RESET].on);
+	g_assert_true(p.s.seed_given);
+	g_assert_cmpuint(p.s.seed, ==, G_MAXUINT64);
+	config_free(&p.s);
+	parse(&p, NULL);
+	g_assert_false(p.s.inject.any);
+	g_assert_false(p.s.seed_given);
+	config_free(&p.s);
+
+	parse(&p, "--inject", "drop=150", NULL);
+	g_assert_cmpint(p.result, ==, CONFIG_ERROR);
+	g_assert_cmpstr(p.err, ==, "--inject: 'drop=150': not a percentage "
+	    "0-100");
+	config_free(&p.s);
+	parse(&p, "--inject", "drop=5", "--inject", "drop=6", NULL);
+	g_assert_cmpstr(p.err, ==, "--inject: 'drop=6': given twice (one of "
+	    "each kind)");
+	config_free(&p.s);
+	assert_refused("--seed", "--seed", "18446744073709551616");
+	assert_refused("--seed", "--seed", "-1");
+	assert_refused("needs a value", "--inject", NULL);
+}
+
+/* The file's inject lines add up; the command line's replace them. */
+static void
+test_inject_file_and_command_line(void)
+{
+	const char *argv[] = { "sockd", "--inject", "garble=2", NULL };
+	struct settings s;
+	char err[CONFIG_ERR_MAX];
+
+	g_assert_cmpint(parse_text(&s, "inject = drop=5\n"
+	    "inject = delay=10, partial=1\nseed = 3\n", err, sizeof err), ==,
+	    0);
+	g_assert_true(s.inject.fault[INJECT_DROP].on);
+	g_assert_true(s.inject.fault[INJECT_DELAY].on);
+	g_assert_true(s.inject.fault[INJECT_PARTIAL].on);
+	g_assert_cmpuint(s.seed, ==, 3);
+	g_assert_cmpint(config_parse_args(&s, 3, (char **)argv, err,
+	    sizeof err), ==, CONFIG_OK);
+	g_assert_true(s.inject.fault[INJECT_GARBLE].on);
+	g_assert_false(s.inject.fault[INJECT_DROP].on);
+	g_assert_false(s.inject.fault[INJECT_DELAY].on);
+	g_assert_cmpuint(s.seed, ==, 3);
+	config_free(&s);
+	assert_text_refused("inject = drop=5\ninject = garble=x\n",
+	    "t.conf:2: inject: 'garble=x': not a percentage 0-100");
+	assert_text_refused("inject = drop=5\ninject = drop=1\n",
+	    "t.conf:2: inject: 'drop=1': given twice (one of each kind)");
+	assert_text_refused("seed = x\n",
+	    "t.conf:1: seed: 'x' is not a number in 0-18446744073709551615");
+}
+
+/* A reload takes new faults; the seed stays, and the one sockd picked
+ * is no change of the file's. */
+static void
+test_reload_inject_and_seed(void)
+{
+	struct settings running, loaded;
+	char err[CONFIG_ERR_MAX], changed[256];
+
+	g_assert_cmpint(parse_text(&running, "inject = drop=5\n", err,
+	    sizeof err), ==, 0);
+	running.seed = 12345;	/* as main picks one */
+	g_assert_cmpint(parse_text(&loaded, "inject = garble=1\n", err,
+	    sizeof err), ==, 0);
+	g_assert_cmpint(config_keep_restart_only(&loaded, &running, changed,
+	    sizeof changed), ==, 0);
+	g_assert_cmpstr(changed, ==, "");
+	g_assert_true(loaded.inject.fault[INJECT_GARBLE].on);
+	g_assert_false(loaded.inject.fault[INJECT_DROP].on);
+	g_assert_cmpuint(loaded.seed, ==, 12345);
+	config_free(&loaded);
+	g_assert_cmpint(parse_text(&loaded, "seed = 9\n", err, sizeof err),
+	    ==, 0);
+	g_assert_cmpint(config_keep_restart_only(&loaded, &running, changed,
+	    sizeof changed), ==, 0);
+	g_assert_cmpstr(changed, ==, "seed changed");
+	g_assert_cmpuint(loaded.seed, ==, 12345);
+	g_assert_false(loaded.inject.any);
+	config_free(&running);
+	config_free(&loaded);
+}
+
 /* The text of a file of the source tree; NULL (test skipped) when the
  * tests do not run from make check. */
 static char *
@@ -555,6 +652,10 @@ main(int argc, char **argv)
 	    test_file_address_errors_escaped);
 	g_test_add_func("/config/reload-keeps-restart-only",
 	    test_reload_keeps_restart_only);
+	g_test_add_func("/config/inject-and-seed", test_inject_and_seed_options);
+	g_test_add_func("/config/file/inject", test_inject_file_and_command_line);
+	g_test_add_func("/config/reload-inject-and-seed",
+	    test_reload_inject_and_seed);
 	g_test_add_func("/config/defaults/help", test_help_shows_defaults);
 	g_test_add_func("/config/defaults/sample-config",
 	    test_sample_config_agrees);

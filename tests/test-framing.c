@@ -41,6 +41,7 @@ fixture_set_up(struct fixture *fx, gconstpointer data)
 	fx->rules.reply_len = 2;
 	fx->rules.echo = false;
 	fx->rules.max_line = 65536;
+	fx->rules.one_each = false;
 	fx->limit = FRAMER_PIECE;
 	fx->seen.messages = g_ptr_array_new_with_free_func(
 	    (GDestroyNotify)g_bytes_unref);
@@ -166,6 +167,17 @@ test_line_batched_in_one_output(struct fixture *fx, gconstpointer data)
 	/* All three answers are in the output of one read. */
 	g_assert_cmpuint(fx->framer.out_len, ==, 9);
 	g_assert_cmpuint(fx->pieces, ==, 1);
+	g_assert_cmpuint(fx->seen.messages->len, ==, 3);
+}
+
+/* With one_each (a connection with faults) each answer is a piece. */
+static void
+test_line_one_answer_per_piece(struct fixture *fx, gconstpointer data)
+{
+	fx->rules.one_each = true;
+	feed_str(fx, "1\n2\n3\n");
+	g_assert_cmpstr(fx->answers->str, ==, "ok\nok\nok\n");
+	g_assert_cmpuint(fx->pieces, ==, 3);
 	g_assert_cmpuint(fx->seen.messages->len, ==, 3);
 }
 
@@ -584,6 +596,8 @@ main(int argc, char **argv)
 	ADD("/framing/line/crlf-mirrored", test_line_crlf_mirrored);
 	ADD("/framing/line/batched-in-one-output",
 	    test_line_batched_in_one_output);
+	ADD("/framing/line/one-answer-per-piece",
+	    test_line_one_answer_per_piece);
 	ADD("/framing/line/split-across-reads", test_line_split_across_reads);
 	ADD("/framing/line/nul-bytes", test_line_nul_bytes);
 	ADD("/framing/line/empty-line", test_line_empty_line);

@@ -163,7 +163,8 @@ test_render(void)
 {
 	struct stats_snapshot snap = { .accepted = 7, .active = 2,
 	    .rejected = 1, .timeouts = 3, .messages = 40, .bytes_in = 500,
-	    .replies = 39, .errors = 0, .log_dropped = 3 };
+	    .replies = 39, .errors = 0, .log_dropped = 3,
+	    .faults = { [INJECT_DROP] = 4, [INJECT_CLOSE_AFTER] = 2 } };
 	char page[4096], small[100];
 	size_t len = metrics_render(&snap, page, sizeof page);
 	gchar **lines;
@@ -179,17 +180,31 @@ test_render(void)
 	g_assert_nonnull(strstr(page, "\nsockd_received_bytes_total 500\n"));
 	g_assert_nonnull(strstr(page, "\nsockd_replies_sent_total 39\n"));
 	g_assert_nonnull(strstr(page, "\nsockd_log_dropped_total 3\n"));
-	/* Every sample follows its HELP and TYPE lines. */
+	g_assert_nonnull(strstr(page, "# TYPE sockd_faults_injected_total "
+	    "counter\nsockd_faults_injected_total{fault=\"delay\"} 0\n"));
+	g_assert_nonnull(strstr(page,
+	    "\nsockd_faults_injected_total{fault=\"drop\"} 4\n"));
+	g_assert_nonnull(strstr(page,
+	    "\nsockd_faults_injected_total{fault=\"close-after\"} 2\n"));
+	/* Every sample follows its HELP and TYPE lines, or a sample of the
+	 * same family (a label's other values). */
 	lines = g_strsplit(page, "\n", -1);
 	for (i = 0; lines[i] != NULL && lines[i][0] != '\0'; i++) {
 		if (lines[i][0] == '#')
 			continue;
 		samples++;
 		g_assert_cmpuint(i, >=, 2);
+		if (lines[i - 1][0] != '#') {
+			g_assert_cmpint(strcspn(lines[i], "{ "), ==,
+			    strcspn(lines[i - 1], "{ "));
+			g_assert_cmpint(strncmp(lines[i], lines[i - 1],
+			    strcspn(lines[i], "{ ")), ==, 0);
+			continue;
+		}
 		g_assert_true(g_str_has_prefix(lines[i - 2], "# HELP "));
 		g_assert_true(g_str_has_prefix(lines[i - 1], "# TYPE "));
 	}
-	g_assert_cmpuint(samples, ==, 9);
+	g_assert_cmpuint(samples, ==, 9 + INJECT_KINDS);
 	g_strfreev(lines);
 	/* A short buffer is cut, never overrun. */
 	len = metrics_render(&snap, small, sizeof small);

@@ -117,7 +117,7 @@ static void
 write_back(const struct settings *s, struct text *t)
 {
 	const struct option_spec *o;
-	char number[32];
+	char number[32], spec[512];
 	size_t i, k;
 
 	for (i = 0; i < option_count; i++) {
@@ -151,6 +151,18 @@ write_back(const struct settings *s, struct text *t)
 		case KIND_LEVEL:
 			put_quoted(t, o->name,
 			    log_level_name((enum log_level)s->log_level));
+			break;
+		case KIND_INJECT:
+			/* The canonical SPEC, "none" for no fault. */
+			inject_format(&s->inject, spec, sizeof spec);
+			put_quoted(t, o->name, spec);
+			break;
+		case KIND_SEED:
+			if (!s->seed_given)
+				break;
+			snprintf(number, sizeof number, "%llu",
+			    (unsigned long long)s->seed);
+			put_quoted(t, o->name, number);
 			break;
 		}
 	}

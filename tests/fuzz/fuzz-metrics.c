@@ -65,6 +65,18 @@ static const struct {
 	    offsetof(struct stats_snapshot, errors) },
 	{ "sockd_log_dropped_total",
 	    offsetof(struct stats_snapshot, log_dropped) },
+	/* One family, a sample per kind of fault (--inject). */
+#define FAULT(kind, name) { "sockd_faults_injected_total{fault=\"" name \
+	    "\"}", offsetof(struct stats_snapshot, faults[kind]) }
+	FAULT(INJECT_DELAY, "delay"),
+	FAULT(INJECT_STALL, "stall"),
+	FAULT(INJECT_DROP, "drop"),
+	FAULT(INJECT_RESET, "reset"),
+	FAULT(INJECT_CLOSE_AFTER, "close-after"),
+	FAULT(INJECT_SLOW, "slow"),
+	FAULT(INJECT_PARTIAL, "partial"),
+	FAULT(INJECT_GARBLE, "garble"),
+#undef FAULT
 };
 #define NCOUNTERS (sizeof counters / sizeof counters[0])
 
