@@ -1,9 +1,10 @@
 /*
  * conn.c - one connection's life in a worker: receive, frame, answer,
- * time out, close gently, log once.  Must not touch the queue or the
- * listening sockets.  Reads the settings in force from live.c, counts in
- * the worker's counters of stats.c, logs through log.c, and gives the
- * client's place back to the per-address table its queue item names.
+ * time out, then close it and log it once (conn-close.c).  Must not
+ * touch the queue or the listening sockets.  Reads the settings in force
+ * from live.c, counts in the worker's counters of stats.c, logs through
+ * log.c, and gives the client's place back to the per-address table its
+ * queue item names.
  *
  * A worker waits for its client inside a blocking recv(): one system call
  * per read, no poll() before it.  SO_RCVTIMEO is the idle timeout, or
@@ -43,8 +44,6 @@
 #include "perip.h"
 #include "stats.h"
 
-/* How long a closing connection may keep sending before we reset it. */
-#define LINGER_MS 1000
 /*
  * How late past its deadline an unfinished line may be cut off: the
  * receive timeout is shortened only when it would overshoot by more, so
@@ -69,19 +68,6 @@ struct conn {
 	int fd;
 	struct fault_conn *faults;	/* &fault_state; NULL: no faults */
 	struct fault_conn fault_state;
-};
-
-static const char *const reason_names[] = {
-	[CLOSE_PEER] = "peer closed",
-	[CLOSE_TIMEOUT] = "time out",
-	[CLOSE_RESET] = "reset",
-	[CLOSE_TOO_LONG] = "line too long",
-	[CLOSE_BUSY] = "busy",
-	[CLOSE_PER_IP] = "busy: too many from this address",
-	[CLOSE_SHUTDOWN] = "shutdown",
-	[CLOSE_ERROR] = "error",
-	[CLOSE_FAULT_RESET] = "fault reset",
-	[CLOSE_FAULT_CLOSE] = "fault close-after",
 };
 
 /*
@@ -479,31 +465,6 @@ conn_loop(struct conn *c, int *errnum)
 	}
 }
 
-/* Close the socket in the way the reason calls for. */
-static void
-conn_close(int fd, enum close_reason reason)
-{
-	switch (reason) {
-	case CLOSE_PEER:
-	case CLOSE_RESET:
-	case CLOSE_ERROR:
-		close(fd);
-		break;
-	case CLOSE_TOO_LONG:
-	case CLOSE_FAULT_CLOSE:
-		/* The client is likely still sending: let what was answered
-		 * reach it instead of a reset. */
-		net_close_lingering(fd, LINGER_MS);
-		break;
-	case CLOSE_FAULT_RESET:
-		net_close_reset(fd);
-		break;
-	default:
-		net_close_lingering(fd, 0);
-		break;
-	}
-}
-
 /* Serve one connection, then close it. */
 void
 conn_serve(const struct queue_item *item, struct framer *f, unsigned worker)
@@ -541,21 +502,4 @@ conn_serve(const struct queue_item *item, struct framer *f, unsigned worker)
 	if (reason == CLOSE_ERROR)
 		stats_bump(&counters->errors, 1);
 	conn_log_closed(item, reason, &c.totals, errnum);
-}
-
-/* Log the one line that records a closed connection. */
-void
-conn_log_closed(const struct queue_item *item, enum close_reason reason,
-    const struct conn_totals *t, int errnum)
-{
-	int64_t ms = clock_now_ms() - item->accepted_ms;
-
-	if (!log_enabled(LOG_LEVEL_INFO))
-		return;
-	log_info("%s: closed (%s%s%s): %llu messages, %llu bytes in, "
-	    "%llu bytes out, %lld.%03lld s", item->peer, reason_names[reason],
-	    errnum ? ": " : "", errnum ? strerror(errnum) : "",
-	    (unsigned long long)t->messages, (unsigned long long)t->bytes_in,
-	    (unsigned long long)t->bytes_out, (long long)(ms / 1000),
-	    (long long)(ms % 1000));
 }

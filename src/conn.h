@@ -37,7 +37,9 @@ struct conn_totals {
  */
 void conn_serve(const struct queue_item *item, struct framer *f,
     unsigned worker);
-/* Log the one line that records a closed connection. */
+/* Close fd in the way reason calls for (conn-close.c). */
+void conn_close(int fd, enum close_reason reason);
+/* Log the one line that records a closed connection (conn-close.c). */
 void conn_log_closed(const struct queue_item *item, enum close_reason reason,
     const struct conn_totals *totals, int errnum);
 
