@@ -36,6 +36,8 @@
  * are closed: long enough for a handshake already answered to complete.
  */
 #define HANDOVER_QUIET_MS 100
+/* The longest a hand-over takes, however many clients keep coming. */
+#define HANDOVER_MAX_MS 1000
 
 /* Listen on every address in s; log each with its real port. */
 int
@@ -318,35 +320,58 @@ kernel_migrates(void)
 	return c == '1';
 }
 
+/*
+ * Accept what the sockets in pfds hold until they have been quiet for
+ * quiet_ms (0: until nothing is left), and in any case not past end:
+ * where no filter holds new clients back, they could come for ever.
+ */
+static void
+take_until_quiet(struct listener *l, struct pollfd *pfds, struct queue *q,
+    struct perip_table *perip, int quiet_ms, int64_t end)
+{
+	int64_t quiet_until = clock_now_ms() + quiet_ms;
+	size_t i;
+
+	while (net_poll_until(pfds, l->nfds, quiet_until < end ? quiet_until :
+	    end) > 0) {
+		for (i = 0; i < l->nfds; i++)
+			if (pfds[i].revents != 0)
+				accept_batch(l, l->fds[i], q, perip);
+		if (clock_now_ms() >= end)
+			break;
+		quiet_until = clock_now_ms() + quiet_ms;
+	}
+}
+
 /* Stop listening without resetting a client the kernel already took. */
 void
 listener_hand_over(struct listener *l, bool reuseport, struct queue *q,
     struct perip_table *perip)
 {
 	struct pollfd pfds[LISTENER_MAX];
-	int64_t quiet_until;
+	bool filtered = true;
 	size_t i;
 
 	/* Closing, the kernel moves the queue to a sibling, or systemd
 	 * keeps it for the next sockd: nothing to do.  A filter left on
 	 * systemd's socket would turn away every client from now on. */
-	if (!l->from_systemd && !(reuseport && kernel_migrates())) {
-		for (i = 0; i < l->nfds; i++) {
-			if (refuse_new_handshakes(l->fds[i]) < 0)
-				log_warn("hand-over: filter on a listening "
-				    "socket");
-			pfds[i].fd = l->fds[i];
-			pfds[i].events = POLLIN;
-		}
-		/* Take what is queued, and what completes meanwhile, until
-		 * the sockets have been quiet for a while. */
-		quiet_until = clock_now_ms() + HANDOVER_QUIET_MS;
-		while (net_poll_until(pfds, l->nfds, quiet_until) > 0) {
-			for (i = 0; i < l->nfds; i++)
-				if (pfds[i].revents != 0)
-					accept_batch(l, l->fds[i], q, perip);
-			quiet_until = clock_now_ms() + HANDOVER_QUIET_MS;
-		}
+	if (l->from_systemd || (reuseport && kernel_migrates())) {
+		listener_close(l);
+		return;
 	}
+	for (i = 0; i < l->nfds; i++) {
+		if (refuse_new_handshakes(l->fds[i]) < 0)
+			filtered = false;
+		pfds[i].fd = l->fds[i];
+		pfds[i].events = POLLIN;
+	}
+	/* Some kernels allow socket filters only with privileges sockd
+	 * has given up: then what is queued now is taken, and a client
+	 * that completes its handshake as the sockets close is reset. */
+	if (!filtered)
+		log_warn("hand-over: cannot filter new clients out; taking "
+		    "what is queued, then closing");
+	take_until_quiet(l, pfds, q, perip, filtered ? HANDOVER_QUIET_MS : 0,
+	    clock_now_ms() + HANDOVER_MAX_MS);
 	listener_close(l);
 }

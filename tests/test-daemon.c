@@ -5,13 +5,19 @@
  */
 #include "build-config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "harness.h"
@@ -186,6 +192,67 @@ test_user_drop(void)
 	server_stop(srv);
 }
 
+/* Clients that connect and close in a loop until told to stop. */
+struct connect_loop {
+	int port;
+	atomic_bool stop;
+};
+
+static void *
+connect_in_a_loop(void *arg)
+{
+	struct connect_loop *c = arg;
+	struct sockaddr_in sin = { .sin_family = AF_INET,
+	    .sin_port = htons((uint16_t)c->port),
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd;
+
+	while (!atomic_load(&c->stop)) {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+		    0);
+		if (fd < 0)
+			break;
+		/* A handshake held back by sockd is given up on soon. */
+		if (connect(fd, (struct sockaddr *)&sin, sizeof sin) == 0 ||
+		    errno == EINPROGRESS)
+			(void)fd_wait(fd, POLLOUT, now_ms() + 100);
+		close(fd);
+	}
+	return NULL;
+}
+
+/*
+ * SIGTERM while clients keep connecting, after the drop to nobody: the
+ * hand-over ends within its bound.  Where the kernel lets only
+ * privileged processes filter a socket, sockd could not hold new
+ * clients back, and took them for as long as they came: it never
+ * exited.
+ */
+static void
+test_user_handover_bounded(void)
+{
+	struct connect_loop loop = { 0 };
+	struct server *srv;
+	pthread_t client;
+
+	if (getuid() != 0 || getpwnam("nobody") == NULL) {
+		g_test_skip("needs root and a user nobody");
+		return;
+	}
+	srv = server_start("--user", "nobody", NULL);
+	g_assert_true(server_wait_log(srv, " started: ", WAIT_MS));
+	loop.port = srv->port;
+	g_assert_cmpint(pthread_create(&client, NULL, connect_in_a_loop,
+	    &loop), ==, 0);
+	g_assert_true(server_wait_log(srv, "closed (peer closed)", WAIT_MS));
+	server_signal(srv, SIGTERM);
+	/* 1 s of hand-over at most, and a drain with nothing to drain. */
+	g_assert_cmpint(server_wait_exit(srv, 5000), ==, 0);
+	atomic_store(&loop.stop, true);
+	pthread_join(client, NULL);
+	server_free(srv);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -197,5 +264,7 @@ main(int argc, char **argv)
 	    test_daemon_failure_reaches_parent);
 	g_test_add_func("/service/log/file-reopen", test_log_file_reopen);
 	g_test_add_func("/service/user/drop", test_user_drop);
+	g_test_add_func("/service/user/handover-bounded",
+	    test_user_handover_bounded);
 	return g_test_run();
 }
