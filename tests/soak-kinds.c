@@ -212,6 +212,23 @@ trickle_timer(struct client *c)
 }
 
 /* Idle: a few lines, then silence until sockd's -t closes it. */
+/*
+ * An idle client, once sockd ends its connection: before it had taken
+ * every answer (state 0) only a busy answer may have ended it; after,
+ * sockd must have waited its timeout since the client went quiet.
+ */
+static void
+idle_end(struct client *c)
+{
+	if (!c->eof && !c->reset)
+		return;
+	if (c->state == 0 || c->busy) {
+		ended_early(c);
+		return;
+	}
+	cut_off(c, c->mark_ms);
+}
+
 static void
 idle_start(struct client *c)
 {
@@ -229,13 +246,7 @@ idle_input(struct client *c)
 		c->state = 1;
 		c->mark_ms = now_ms();
 	}
-	if (!c->eof && !c->reset)
-		return;
-	if (c->state == 0 || c->busy) {
-		ended_early(c);
-		return;
-	}
-	cut_off(c, c->mark_ms);
+	idle_end(c);
 }
 
 /* Oversized: a few lines, one over --max-line (ended or not), perhaps
@@ -416,13 +427,7 @@ raw_idle_input(struct client *c)
 		c->state = 1;
 		c->mark_ms = now_ms();
 	}
-	if (!c->eof && !c->reset)
-		return;
-	if (c->state == 0 || c->busy) {
-		ended_early(c);
-		return;
-	}
-	cut_off(c, c->mark_ms);
+	idle_end(c);
 }
 
 /* Raw reset: a few exchanges, then a reset. */
